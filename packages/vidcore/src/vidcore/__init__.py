@@ -1,0 +1,44 @@
+"""vidcore: a config-driven training engine for video understanding whose core knows nothing about video.
+
+Public API (imported lazily, so `import vidcore` stays cheap and never imports torch):
+`Config`, `load_config`, `Registry`, `default_registry`, `register`, `hookimpl`, `hookspec`, and the error
+types `VidcoreError`, `ConfigError`, `RegistryError`, `BuildError`, `PluginError`, `CheckpointError`,
+`DataError`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .errors import BuildError, CheckpointError, ConfigError, DataError, PluginError, RegistryError, VidcoreError
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "Config": "vidcore.config",
+    "load_config": "vidcore.config",
+    "Registry": "vidcore.registry",
+    "default_registry": "vidcore.registry",
+    "register": "vidcore.registry",
+    "hookimpl": "vidcore.plugins.markers",
+    "hookspec": "vidcore.plugins.markers",
+}
+
+__all__ = [
+    "__version__",
+    "VidcoreError",
+    "ConfigError",
+    "RegistryError",
+    "BuildError",
+    "PluginError",
+    "CheckpointError",
+    "DataError",
+    *_LAZY,
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'vidcore' has no attribute {name!r}")

@@ -1,0 +1,108 @@
+"""`${a.b.c}` references to other keys and `${env:NAME,default}` environment lookups."""
+
+from __future__ import annotations
+
+import copy
+import os
+import re
+from typing import Any, Callable
+
+import yaml
+
+from ..errors import ConfigError
+from ..keypath import KeyPart, format_key_path, parse_key_path
+
+__all__ = ["resolve_references"]
+
+_REFERENCE = re.compile(r"\$\{([^{}]*)\}")
+_ESCAPED = "$${"
+
+Locate = Callable[[tuple[KeyPart, ...]], str]
+
+
+def resolve_references(data: dict, locate: Locate) -> dict:
+    """A copy of `data` with every `${...}` replaced. A string that is one whole reference takes its value's type."""
+    resolver = _Resolver(data, locate)
+    return resolver.resolve(data, ())
+
+
+class _Resolver:
+    def __init__(self, root: dict, locate: Locate) -> None:
+        self.root = root
+        self.locate = locate
+        self.active: list[tuple[KeyPart, ...]] = []
+        self.done: dict[tuple[KeyPart, ...], Any] = {}
+
+    def fail(self, path: tuple[KeyPart, ...], message: str) -> ConfigError:
+        return ConfigError(f"{self.locate(path)}: {format_key_path(path)}: {message}")
+
+    def resolve(self, value: Any, path: tuple[KeyPart, ...]) -> Any:
+        if isinstance(value, dict):
+            return {key: self.resolve(item, path + (key,)) for key, item in value.items()}
+        if isinstance(value, list):
+            return [self.resolve(item, path + (index,)) for index, item in enumerate(value)]
+        if isinstance(value, str) and "${" in value:
+            return self.substitute(value, path)
+        return value
+
+    def substitute(self, text: str, path: tuple[KeyPart, ...]) -> Any:
+        protected = text.replace(_ESCAPED, "\0")
+        whole = _REFERENCE.fullmatch(protected)
+        if whole:
+            return self.evaluate(whole.group(1).strip(), path, whole_string=True)
+
+        def replace(match: re.Match) -> str:
+            value = self.evaluate(match.group(1).strip(), path, whole_string=False)
+            if isinstance(value, (dict, list)):
+                raise self.fail(path, f"${{{match.group(1)}}} is a {type(value).__name__}; "
+                                      "only scalars can be embedded in a longer string")
+            return "null" if value is None else str(value)
+
+        return _REFERENCE.sub(replace, protected).replace("\0", "${")
+
+    def evaluate(self, expression: str, path: tuple[KeyPart, ...], whole_string: bool) -> Any:
+        if expression.startswith("env:"):
+            name, has_default, default = expression[4:].partition(",")
+            name = name.strip()
+            raw = os.environ.get(name)
+            if raw is None:
+                if not has_default:
+                    raise self.fail(path, f"environment variable {name} is not set and ${{{expression}}} has no default")
+                raw = default.strip()
+            return _yaml_scalar(raw) if whole_string else raw
+        try:
+            target = tuple(parse_key_path(expression))
+        except ValueError:
+            raise self.fail(path, f"${{{expression}}} is not a valid key reference") from None
+        return self.lookup(target, path, expression)
+
+    def lookup(self, target: tuple[KeyPart, ...], path: tuple[KeyPart, ...], expression: str) -> Any:
+        if target in self.done:
+            return copy.deepcopy(self.done[target])
+        if target in self.active:
+            chain = " -> ".join(format_key_path(p) for p in self.active[self.active.index(target):] + [target])
+            raise self.fail(path, f"circular reference: {chain}")
+        node: Any = self.root
+        for depth, part in enumerate(target):
+            if isinstance(node, dict) and part in node:
+                node = node[part]
+            elif isinstance(node, list) and isinstance(part, int) and -len(node) <= part < len(node):
+                node = node[part]
+            else:
+                missing = format_key_path(target[: depth + 1])
+                raise self.fail(path, f"${{{expression}}} refers to '{missing}', which is not in the config")
+        self.active.append(target)
+        try:
+            value = self.resolve(node, target)
+        finally:
+            self.active.pop()
+        self.done[target] = value
+        return copy.deepcopy(value)
+
+
+def _yaml_scalar(text: str) -> Any:
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return text
+    return value if not isinstance(value, (dict, list)) or text.strip()[:1] in "[{" else text

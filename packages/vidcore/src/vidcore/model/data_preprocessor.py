@@ -1,0 +1,50 @@
+"""Batch preparation before forward: stack per-sample tensors and move everything to the model's device."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import torch
+from torch import nn
+
+__all__ = ["BaseDataPreprocessor", "cast_data"]
+
+
+def cast_data(data: Any, device: torch.device | str, non_blocking: bool = False) -> Any:
+    """Move every tensor in a nested dict/list/tuple (and objects with `.to`) to `device`."""
+    if isinstance(data, torch.Tensor):
+        return data.to(device, non_blocking=non_blocking)
+    if isinstance(data, Mapping):
+        return {key: cast_data(value, device, non_blocking) for key, value in data.items()}
+    if isinstance(data, (list, tuple)):
+        return type(data)(cast_data(item, device, non_blocking) for item in data)
+    if hasattr(data, "to") and callable(data.to) and not isinstance(data, (str, bytes, nn.Module)):
+        return data.to(device)
+    return data
+
+
+class BaseDataPreprocessor(nn.Module):
+    """Stacks a collated batch's `inputs` (a list of equal-shape tensors) and moves the batch to the device.
+
+    Subclasses (e.g. vidcore-video's ActionDataPreprocessor) add float conversion, normalisation and
+    blending. Called by the runner as `model.data_preprocessor(batch, training)`; returns a dict with
+    `inputs` and `data_samples`, passed to `model(**batch, mode=...)`.
+    """
+
+    def __init__(self, non_blocking: bool = False) -> None:
+        super().__init__()
+        self.non_blocking = non_blocking
+        self.register_buffer("_device_probe", torch.empty(0), persistent=False)
+
+    @property
+    def device(self) -> torch.device:
+        return self._device_probe.device
+
+    def forward(self, data: Mapping[str, Any], training: bool = False) -> dict[str, Any]:
+        inputs = data["inputs"]
+        if isinstance(inputs, (list, tuple)) and inputs and isinstance(inputs[0], torch.Tensor):
+            inputs = torch.stack(list(inputs))
+        batch = dict(data)
+        batch["inputs"] = inputs
+        batch.setdefault("data_samples", None)
+        return cast_data(batch, self.device, self.non_blocking)

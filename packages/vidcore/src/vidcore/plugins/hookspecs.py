@@ -1,0 +1,37 @@
+"""The hooks a vidcore plugin may implement. Hooks evolve only by gaining keyword arguments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .markers import hookspec
+
+__all__ = ["vidcore_register", "vidcore_add_commands", "vidcore_configure"]
+
+
+@hookspec
+def vidcore_register(registry: Any) -> None:
+    """Register this distribution's components.
+
+    `registry` is a `Registrar` bound to the calling distribution: call
+    `registry.register(kind, name, "module:attr")` (lazy: nothing is imported until the component is
+    built) or `registry.register_many(kind, {name: "module:attr", ...})`. Must not import heavy modules.
+    """
+
+
+@hookspec
+def vidcore_add_commands(subparsers: Any) -> None:
+    """Add subcommands to the `vidcore` CLI.
+
+    `subparsers` is argparse's sub-parser action: `parser = subparsers.add_parser("name", help=...)`,
+    then `parser.set_defaults(handler=function)` where `function(args) -> int | None` runs the command.
+    Import heavy modules inside the handler, never here.
+    """
+
+
+@hookspec
+def vidcore_configure(cfg: dict) -> None:
+    """Validate or fill defaults in the resolved config (a plain dict, edited in place) before it is built.
+
+    Raise `vidcore.ConfigError` with the key path for a problem the plugin can explain.
+    """

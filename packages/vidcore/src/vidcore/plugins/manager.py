@@ -1,0 +1,219 @@
+"""Discover plugin distributions (entry-point group `vidcore`), load them in isolation, call their hooks."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import traceback
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+import pluggy
+
+from ..errors import PluginError
+from ..registry.registry import Registry, normalize_dist
+from . import hookspecs
+from .markers import ENTRY_POINT_GROUP, PROJECT_NAME
+
+__all__ = [
+    "PluginInfo",
+    "PluginManager",
+    "Registrar",
+    "get_plugin_manager",
+    "reset_plugin_manager",
+    "scan_entry_points",
+]
+
+CORE_DIST = "vidcore"
+
+
+@dataclass
+class PluginInfo:
+    """What is known about one plugin: its distribution, state and, for failures, the cause."""
+
+    name: str
+    dist: str
+    version: str
+    module: str
+    status: str  # "loaded", "failed" or "disabled"
+    error: str | None = None
+    traceback: str | None = None
+    hooks: list[str] = field(default_factory=list)
+
+    def failure_line(self) -> str:
+        return f"{self.dist} {self.version} ({self.module}): {self.error}"
+
+
+class Registrar:
+    """The view of a registry that one distribution's `vidcore_register` receives: it stamps the distribution."""
+
+    def __init__(self, registry: Registry, dist: str) -> None:
+        self._registry = registry
+        self.dist = dist
+
+    @property
+    def kinds(self) -> tuple[str, ...]:
+        return self._registry.kinds
+
+    def add_kind(self, kind: str) -> None:
+        self._registry.add_kind(kind)
+
+    def register(self, kind: str, name: str, target: Any, *, force: bool = False) -> None:
+        self._registry.register(kind, name, target, dist=self.dist, force=force)
+
+    def register_many(self, kind: str, targets: dict[str, Any]) -> None:
+        self._registry.register_many(kind, targets, dist=self.dist)
+
+
+_ENTRY_POINTS: list[Any] | None = None
+
+
+def scan_entry_points(refresh: bool = False) -> list[Any]:
+    """The `vidcore` entry points of installed distributions, read from metadata once per process."""
+    global _ENTRY_POINTS
+    if _ENTRY_POINTS is None or refresh:
+        from importlib import metadata
+
+        _ENTRY_POINTS = sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
+    return _ENTRY_POINTS
+
+
+def _env_list(name: str) -> list[str] | None:
+    value = os.environ.get(name)
+    if value is None:
+        return None
+    return [normalize_dist(item.strip()) for item in value.split(",") if item.strip()]
+
+
+class PluginManager:
+    """pluggy plugin manager for project `vidcore`, with per-plugin failure isolation."""
+
+    def __init__(self, *, allow: Iterable[str] | None = None, block: Iterable[str] | None = None,
+                 strict: bool = False, entry_points: Iterable[Any] | None = None) -> None:
+        self.pm = pluggy.PluginManager(PROJECT_NAME)
+        self.pm.add_hookspecs(hookspecs)
+        self.allow = [normalize_dist(a) for a in allow] if allow is not None else _env_list("VIDCORE_PLUGINS")
+        self.block = [normalize_dist(b) for b in block] if block is not None else (
+            _env_list("VIDCORE_DISABLE_PLUGINS") or [])
+        self.strict = strict
+        self.plugins: dict[str, PluginInfo] = {}
+        self._entry_points = entry_points
+        self._loaded = False
+
+    # --- loading ------------------------------------------------------------------------------------
+    def load(self) -> None:
+        """Register the built-in plugin and every permitted entry point (once)."""
+        if self._loaded:
+            return
+        self._loaded = True
+        from . import builtin
+
+        self._add(builtin, PluginInfo("builtin", CORE_DIST, _version(CORE_DIST), builtin.__name__, "loaded"))
+        for entry_point in self._entry_points if self._entry_points is not None else scan_entry_points():
+            self._load_entry_point(entry_point)
+        if self.strict:
+            self.raise_failures()
+
+    def _load_entry_point(self, entry_point: Any) -> None:
+        dist = entry_point.dist.name if getattr(entry_point, "dist", None) else entry_point.name
+        version = entry_point.dist.version if getattr(entry_point, "dist", None) else "?"
+        info = PluginInfo(entry_point.name, dist, version, entry_point.value, "loaded")
+        names = {normalize_dist(dist), normalize_dist(entry_point.name)}
+        if names & set(self.block) or (self.allow is not None and not names & set(self.allow)):
+            info.status = "disabled"
+            self.plugins[f"{dist}:{entry_point.name}"] = info
+            return
+        try:
+            module = entry_point.load()
+        except BaseException as exc:  # a plugin must never take the host down, whatever it raises
+            if isinstance(exc, KeyboardInterrupt):
+                raise
+            self._fail(info, exc)
+            self.plugins[f"{dist}:{entry_point.name}"] = info
+            return
+        self._add(module, info)
+
+    def _add(self, module: Any, info: PluginInfo) -> None:
+        key = f"{info.dist}:{info.name}"
+        try:
+            self.pm.register(module, name=key)
+        except Exception as exc:  # e.g. a hookimpl that does not match its hookspec
+            self._fail(info, exc)
+        else:
+            info.hooks = sorted(
+                caller.name for caller in self.pm.get_hookcallers(module) or [] if caller.name.startswith("vidcore_")
+            )
+        self.plugins[key] = info
+
+    def _fail(self, info: PluginInfo, exc: BaseException) -> None:
+        info.status = "failed"
+        info.error = f"{type(exc).__name__}: {exc}"
+        info.traceback = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+
+    # --- hooks --------------------------------------------------------------------------------------
+    def _each_impl(self, hook_name: str, call: Callable[[Any, PluginInfo], None]) -> None:
+        """Call each plugin's implementation separately, so that one failure is recorded and the rest run."""
+        self.load()
+        for impl in reversed(getattr(self.pm.hook, hook_name).get_hookimpls()):
+            info = self.plugins[impl.plugin_name]
+            if info.status != "loaded":
+                continue
+            try:
+                call(impl.function, info)
+            except Exception as exc:
+                self._fail(info, exc)
+                info.error = f"{hook_name} raised {info.error}"
+        if self.strict:
+            self.raise_failures()
+
+    def register_into(self, registry: Registry) -> None:
+        """Run every plugin's `vidcore_register` against `registry`."""
+        self._each_impl("vidcore_register", lambda hook, info: hook(registry=Registrar(registry, info.dist)))
+        registry.load_failures = [info.failure_line() for info in self.failures]
+
+    def add_commands(self, subparsers: argparse._SubParsersAction) -> None:
+        self._each_impl("vidcore_add_commands", lambda hook, info: hook(subparsers=subparsers))
+
+    def configure(self, cfg: dict) -> None:
+        """Let plugins validate the resolved config. Their ConfigErrors reach the user, not the failure list."""
+        self.load()
+        self.pm.hook.vidcore_configure(cfg=cfg)
+
+    # --- reporting ----------------------------------------------------------------------------------
+    @property
+    def failures(self) -> list[PluginInfo]:
+        return [info for info in self.plugins.values() if info.status == "failed"]
+
+    def raise_failures(self) -> None:
+        if self.failures:
+            raise PluginError("plugins failed to load: " + "; ".join(i.failure_line() for i in self.failures))
+
+    def warn_failures(self, stream: Any = None) -> None:
+        for info in self.failures:
+            print(f"vidcore: warning: plugin {info.failure_line()}", file=stream or sys.stderr)
+
+
+def _version(dist: str) -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+_MANAGER: PluginManager | None = None
+
+
+def get_plugin_manager() -> PluginManager:
+    """The process-wide plugin manager (settings from VIDCORE_PLUGINS / VIDCORE_DISABLE_PLUGINS)."""
+    global _MANAGER
+    if _MANAGER is None:
+        _MANAGER = PluginManager()
+    return _MANAGER
+
+
+def reset_plugin_manager() -> None:
+    global _MANAGER
+    _MANAGER = None

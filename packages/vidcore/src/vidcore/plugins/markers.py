@@ -1,0 +1,11 @@
+"""pluggy markers for the `vidcore` project: decorate hook implementations with `vidcore.hookimpl`."""
+
+import pluggy
+
+__all__ = ["PROJECT_NAME", "ENTRY_POINT_GROUP", "hookspec", "hookimpl"]
+
+PROJECT_NAME = "vidcore"
+ENTRY_POINT_GROUP = "vidcore"
+
+hookspec = pluggy.HookspecMarker(PROJECT_NAME)
+hookimpl = pluggy.HookimplMarker(PROJECT_NAME)

@@ -1,0 +1,22 @@
+"""Component registry: kinds, lazy and eager registration, building from `type:` configs."""
+
+from .builder import RAW_ARGS_ATTRIBUTE, build, is_component_config, validate
+from .default import default_registry, register, reset_default_registry
+from .hints import FIRST_PARTY_COMPONENTS, close_matches
+from .registry import KINDS, Entry, Registry, normalize_dist
+
+__all__ = [
+    "KINDS",
+    "Entry",
+    "Registry",
+    "RAW_ARGS_ATTRIBUTE",
+    "FIRST_PARTY_COMPONENTS",
+    "build",
+    "close_matches",
+    "default_registry",
+    "is_component_config",
+    "normalize_dist",
+    "register",
+    "reset_default_registry",
+    "validate",
+]

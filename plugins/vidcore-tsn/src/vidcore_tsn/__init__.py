@@ -1,0 +1,3 @@
+"""vidcore plugin: TSN — Recognizer2D, torchvision ResNet backbones, TSNHead, AvgConsensus and TSN configs."""
+
+__version__ = "0.1.0"
