@@ -36,13 +36,19 @@ class PluginInfo:
     dist: str
     version: str
     module: str
-    status: str  # "loaded", "failed" or "disabled"
-    error: str | None = None
+    status: str  # "loaded", "failed" (import failed) or "disabled"
+    error: str | None = None  # why the import failed
     traceback: str | None = None
     hooks: list[str] = field(default_factory=list)
+    hook_errors: dict[str, str] = field(default_factory=dict)  # hook name -> what it raised
+
+    @property
+    def failed(self) -> bool:
+        return self.status == "failed" or bool(self.hook_errors)
 
     def failure_line(self) -> str:
-        return f"{self.dist} {self.version} ({self.module}): {self.error}"
+        causes = ([self.error] if self.error else []) + [f"{hook} raised {error}" for hook, error in self.hook_errors.items()]
+        return f"{self.dist} {self.version} ({self.module}): {'; '.join(causes)}"
 
 
 class Registrar:
@@ -161,16 +167,17 @@ class PluginManager:
                 continue
             try:
                 call(impl.function, info)
-            except Exception as exc:
-                self._fail(info, exc)
-                info.error = f"{hook_name} raised {info.error}"
+            except Exception as exc:  # recorded; the plugin's other hooks still run
+                info.hook_errors[hook_name] = f"{type(exc).__name__}: {exc}"
+                info.traceback = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
         if self.strict:
             self.raise_failures()
 
     def register_into(self, registry: Registry) -> None:
         """Run every plugin's `vidcore_register` against `registry`."""
         self._each_impl("vidcore_register", lambda hook, info: hook(registry=Registrar(registry, info.dist)))
-        registry.load_failures = [info.failure_line() for info in self.failures]
+        registry.load_failures = [info.failure_line() for info in self.plugins.values()
+                                  if info.status == "failed" or "vidcore_register" in info.hook_errors]
 
     def add_commands(self, subparsers: argparse._SubParsersAction) -> None:
         self._each_impl("vidcore_add_commands", lambda hook, info: hook(subparsers=subparsers))
@@ -183,7 +190,7 @@ class PluginManager:
     # --- reporting ----------------------------------------------------------------------------------
     @property
     def failures(self) -> list[PluginInfo]:
-        return [info for info in self.plugins.values() if info.status == "failed"]
+        return [info for info in self.plugins.values() if info.failed]
 
     def raise_failures(self) -> None:
         if self.failures:

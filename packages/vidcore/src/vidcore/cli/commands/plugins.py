@@ -32,12 +32,12 @@ def collect() -> list[dict[str, Any]]:
     for info in manager.plugins.values():
         records.append({
             "name": info.name, "distribution": info.dist, "version": info.version, "module": info.module,
-            "status": info.status, "error": info.error, "hooks": info.hooks,
+            "status": info.status, "error": info.error, "hook_errors": info.hook_errors, "hooks": info.hooks,
             "components": components.pop(normalize_dist(info.dist), []) if info.status == "loaded" else [],
         })
     for dist, entries in components.items():  # eager registrations from local modules (custom_imports)
         records.append({"name": dist, "distribution": dist, "version": "", "module": dist, "status": "local",
-                        "error": None, "hooks": [], "components": entries})
+                        "error": None, "hook_errors": {}, "hooks": [], "components": entries})
     return records
 
 
@@ -52,6 +52,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"{record['distribution']} {record['version']}  [{record['status']}]  {summary}")
         if record["error"]:
             print(f"    error: {record['error']}")
+        for hook, error in record["hook_errors"].items():
+            print(f"    error in {hook}: {error}")
         if args.verbose:
             if record["hooks"]:
                 print(f"    hooks: {', '.join(record['hooks'])}")
