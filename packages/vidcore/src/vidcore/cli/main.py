@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import traceback
 from typing import Sequence
 
 from .. import __version__
@@ -51,6 +50,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(handler(args) or 0)
     except VidcoreError as exc:
         if debug:
+            import traceback
+
             traceback.print_exc()
         print(f"vidcore: error: {exc}", file=sys.stderr)
         return USER_ERROR_EXIT

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
@@ -14,7 +13,8 @@ import pluggy
 from ..errors import PluginError
 from ..registry.registry import Registry, normalize_dist
 from . import hookspecs
-from .markers import ENTRY_POINT_GROUP, PROJECT_NAME
+from .discovery import PluginEntryPoint, scan_entry_points
+from .markers import PROJECT_NAME
 
 __all__ = [
     "PluginInfo",
@@ -72,19 +72,6 @@ class Registrar:
         self._registry.register_many(kind, targets, dist=self.dist)
 
 
-_ENTRY_POINTS: list[Any] | None = None
-
-
-def scan_entry_points(refresh: bool = False) -> list[Any]:
-    """The `vidcore` entry points of installed distributions, read from metadata once per process."""
-    global _ENTRY_POINTS
-    if _ENTRY_POINTS is None or refresh:
-        from importlib import metadata
-
-        _ENTRY_POINTS = sorted(metadata.entry_points(group=ENTRY_POINT_GROUP), key=lambda ep: ep.name)
-    return _ENTRY_POINTS
-
-
 def _env_list(name: str) -> list[str] | None:
     value = os.environ.get(name)
     if value is None:
@@ -96,7 +83,7 @@ class PluginManager:
     """pluggy plugin manager for project `vidcore`, with per-plugin failure isolation."""
 
     def __init__(self, *, allow: Iterable[str] | None = None, block: Iterable[str] | None = None,
-                 strict: bool = False, entry_points: Iterable[Any] | None = None) -> None:
+                 strict: bool = False, entry_points: Iterable[PluginEntryPoint] | None = None) -> None:
         self.pm = pluggy.PluginManager(PROJECT_NAME)
         self.pm.add_hookspecs(hookspecs)
         self.allow = [normalize_dist(a) for a in allow] if allow is not None else _env_list("VIDCORE_PLUGINS")
@@ -121,9 +108,8 @@ class PluginManager:
         if self.strict:
             self.raise_failures()
 
-    def _load_entry_point(self, entry_point: Any) -> None:
-        dist = entry_point.dist.name if getattr(entry_point, "dist", None) else entry_point.name
-        version = entry_point.dist.version if getattr(entry_point, "dist", None) else "?"
+    def _load_entry_point(self, entry_point: PluginEntryPoint) -> None:
+        dist, version = entry_point.dist, entry_point.version
         info = PluginInfo(entry_point.name, dist, version, entry_point.value, "loaded")
         names = {normalize_dist(dist), normalize_dist(entry_point.name)}
         if names & set(self.block) or (self.allow is not None and not names & set(self.allow)):
@@ -155,7 +141,7 @@ class PluginManager:
     def _fail(self, info: PluginInfo, exc: BaseException) -> None:
         info.status = "failed"
         info.error = f"{type(exc).__name__}: {exc}"
-        info.traceback = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        info.traceback = _format_traceback(exc)
 
     # --- hooks --------------------------------------------------------------------------------------
     def _each_impl(self, hook_name: str, call: Callable[[Any, PluginInfo], None]) -> None:
@@ -169,7 +155,7 @@ class PluginManager:
                 call(impl.function, info)
             except Exception as exc:  # recorded; the plugin's other hooks still run
                 info.hook_errors[hook_name] = f"{type(exc).__name__}: {exc}"
-                info.traceback = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+                info.traceback = _format_traceback(exc)
         if self.strict:
             self.raise_failures()
 
@@ -201,13 +187,16 @@ class PluginManager:
             print(f"vidcore: warning: plugin {info.failure_line()}", file=stream or sys.stderr)
 
 
-def _version(dist: str) -> str:
-    from importlib import metadata
+def _format_traceback(exc: BaseException) -> str:
+    import traceback  # only when a plugin fails: keeps start-up light
 
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return "unknown"
+    return "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+
+
+def _version(dist: str) -> str:
+    from .. import __version__
+
+    return __version__ if dist == CORE_DIST else "unknown"
 
 
 _MANAGER: PluginManager | None = None

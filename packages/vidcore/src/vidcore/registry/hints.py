@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 from typing import Iterable
 
 __all__ = ["close_matches", "FIRST_PARTY_COMPONENTS", "install_hint"]
@@ -24,6 +23,8 @@ FIRST_PARTY_COMPONENTS: dict[str, tuple[str, ...]] = {
 
 def close_matches(name: str, candidates: Iterable[str], limit: int = 3) -> list[str]:
     """Candidates that look like `name`, case-insensitively, best first."""
+    import difflib
+
     by_lower: dict[str, str] = {}
     for candidate in candidates:
         by_lower.setdefault(candidate.lower(), candidate)
