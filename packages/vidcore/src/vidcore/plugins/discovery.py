@@ -31,7 +31,7 @@ class PluginEntryPoint:
     version: str
 
     def load(self) -> Any:
-        module_name, _, attribute = self.value.partition(":")
+        module_name, _, attribute = self.value.split("[")[0].partition(":")  # `[extras]` are not part of the path
         obj: Any = importlib.import_module(module_name.strip())
         for part in attribute.strip().split(".") if attribute.strip() else ():
             obj = getattr(obj, part)
@@ -90,7 +90,7 @@ def _read_group(path: str) -> list[tuple[str, str]]:
             inside = section.group("name").strip() == ENTRY_POINT_GROUP
         elif inside and "=" in line and not line.lstrip().startswith(("#", ";")):
             point, value = line.split("=", 1)
-            points.append((point.strip(), value.split("[")[0].strip()))
+            points.append((point.strip(), value.strip()))
     return points
 
 
