@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterable
 
 import pluggy
 
-from ..errors import PluginError
+from ..errors import PluginError, VidcoreError
 from ..registry.registry import Registry, normalize_dist
 from . import hookspecs
 from .discovery import PluginEntryPoint, scan_entry_points
@@ -47,7 +47,8 @@ class PluginInfo:
         return self.status == "failed" or bool(self.hook_errors)
 
     def failure_line(self) -> str:
-        causes = ([self.error] if self.error else []) + [f"{hook} raised {error}" for hook, error in self.hook_errors.items()]
+        causes = [self.error] if self.error else []
+        causes += [f"{hook} raised {error}" for hook, error in self.hook_errors.items()]
         return f"{self.dist} {self.version} ({self.module}): {'; '.join(causes)}"
 
 
@@ -144,8 +145,12 @@ class PluginManager:
         info.traceback = _format_traceback(exc)
 
     # --- hooks --------------------------------------------------------------------------------------
-    def _each_impl(self, hook_name: str, call: Callable[[Any, PluginInfo], None]) -> None:
-        """Call each plugin's implementation separately, so that one failure is recorded and the rest run."""
+    def _each_impl(self, hook_name: str, call: Callable[[Any, PluginInfo], None],
+                   passthrough: tuple[type[Exception], ...] = ()) -> None:
+        """Call each plugin's implementation separately, so that one failure is recorded and the rest run.
+
+        Exceptions of the `passthrough` types are meant for the user and propagate.
+        """
         self.load()
         for impl in reversed(getattr(self.pm.hook, hook_name).get_hookimpls()):
             info = self.plugins[impl.plugin_name]
@@ -153,6 +158,8 @@ class PluginManager:
                 continue
             try:
                 call(impl.function, info)
+            except passthrough:
+                raise
             except Exception as exc:  # recorded; the plugin's other hooks still run
                 info.hook_errors[hook_name] = f"{type(exc).__name__}: {exc}"
                 info.traceback = _format_traceback(exc)
@@ -169,9 +176,14 @@ class PluginManager:
         self._each_impl("vidcore_add_commands", lambda hook, info: hook(subparsers=subparsers))
 
     def configure(self, cfg: dict) -> None:
-        """Let plugins validate the resolved config. Their ConfigErrors reach the user, not the failure list."""
-        self.load()
-        self.pm.hook.vidcore_configure(cfg=cfg)
+        """Let plugins validate the resolved config. Their ConfigErrors reach the user, not the failure list.
+
+        Any other exception is a bug in the plugin: it is recorded and warned about, and the config goes on.
+        """
+        self._each_impl("vidcore_configure", lambda hook, info: hook(cfg=cfg), passthrough=(VidcoreError,))
+        for info in self.plugins.values():
+            if "vidcore_configure" in info.hook_errors:
+                print(f"vidcore: warning: plugin {info.failure_line()}", file=sys.stderr)
 
     # --- reporting ----------------------------------------------------------------------------------
     @property

@@ -55,6 +55,8 @@ def run(args: argparse.Namespace) -> int:
         for hook, error in record["hook_errors"].items():
             print(f"    error in {hook}: {error}")
         if args.verbose:
+            if record["status"] != "local":
+                print(f"    module: {record['module']}")
             if record["hooks"]:
                 print(f"    hooks: {', '.join(record['hooks'])}")
             for component in record["components"]:
