@@ -68,7 +68,7 @@ def test_config_check_reports_every_error_at_once(tmp_path):
     assert "Traceback" not in result.stderr
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 3, result.stderr
-    assert any("model.head.type: unknown models type 'TinyHaed'; did you mean 'TinyHead'?" in line for line in lines)
+    assert any("model.head.type: unknown models type 'TinyHaed'; did you mean 'TinyHead'" in line for line in lines)
     assert any("model.dept: TinyNet got an unexpected argument 'dept'; did you mean 'depth'?" in line for line in lines)
     assert any("optim_wrapper.optimizer.type: unknown optimizers type 'SDG'; did you mean 'SGD'?" in line
                for line in lines)

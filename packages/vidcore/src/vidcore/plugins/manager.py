@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterable
 import pluggy
 
 from ..errors import PluginError, VidcoreError
-from ..registry.registry import Registry, normalize_dist
+from ..registry.registry import Entry, Registry, normalize_dist
 from . import hookspecs
 from .discovery import PluginEntryPoint, scan_entry_points
 from .markers import PROJECT_NAME
@@ -58,6 +58,7 @@ class Registrar:
     def __init__(self, registry: Registry, dist: str) -> None:
         self._registry = registry
         self.dist = dist
+        self.added: list[Entry] = []  # what this distribution registered, to roll back if its hook fails
 
     @property
     def kinds(self) -> tuple[str, ...]:
@@ -67,10 +68,16 @@ class Registrar:
         self._registry.add_kind(kind)
 
     def register(self, kind: str, name: str, target: Any, *, force: bool = False) -> None:
-        self._registry.register(kind, name, target, dist=self.dist, force=force)
+        self.added.append(self._registry.register(kind, name, target, dist=self.dist, force=force))
 
     def register_many(self, kind: str, targets: dict[str, Any]) -> None:
-        self._registry.register_many(kind, targets, dist=self.dist)
+        for name, target in targets.items():
+            self.register(kind, name, target)
+
+    def roll_back(self) -> None:
+        for entry in self.added:
+            self._registry.remove(entry)
+        self.added.clear()
 
 
 def _env_list(name: str) -> list[str] | None:
@@ -168,7 +175,15 @@ class PluginManager:
 
     def register_into(self, registry: Registry) -> None:
         """Run every plugin's `vidcore_register` against `registry`."""
-        self._each_impl("vidcore_register", lambda hook, info: hook(registry=Registrar(registry, info.dist)))
+        def register(hook: Callable[..., None], info: PluginInfo) -> None:
+            registrar = Registrar(registry, info.dist)
+            try:
+                hook(registry=registrar)
+            except Exception:
+                registrar.roll_back()  # all or nothing: no half-registered plugin
+                raise
+
+        self._each_impl("vidcore_register", register)
         registry.load_failures = [info.failure_line() for info in self.plugins.values()
                                   if info.status == "failed" or "vidcore_register" in info.hook_errors]
 

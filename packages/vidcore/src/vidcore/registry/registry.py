@@ -148,6 +148,15 @@ class Registry:
             entries.append(entry)
             return entry
 
+    def remove(self, entry: Entry) -> None:
+        """Take an entry out again (a plugin whose registration hook failed halfway is rolled back)."""
+        with self._lock:
+            entries = self._entries.get(entry.kind, {}).get(entry.name, [])
+            if entry in entries:
+                entries.remove(entry)
+            if not entries:
+                self._entries.get(entry.kind, {}).pop(entry.name, None)
+
     def register_many(self, kind: str, targets: Mapping[str, Any], *, dist: str = "__main__") -> None:
         """Register several components of one kind: `{name: "module:attr", ...}`."""
         for name, target in targets.items():
@@ -183,6 +192,7 @@ class Registry:
             return entries[0]
         if not entries:
             raise RegistryError(self._unknown_message(kind, name, short, dist))
+        entries = sorted(entries, key=lambda entry: normalize_dist(entry.dist))
         choices = " or ".join(f"'{entry.dist}{DIST_SEPARATOR}{short}'" for entry in entries)
         owners = " and ".join(entry.dist for entry in entries)
         raise RegistryError(f"{kind} '{short}' is registered by both {owners}; write {choices} to pick one")
