@@ -2,7 +2,9 @@
 
 from vidcore import hookimpl
 
+__all__ = ["vidcore_register"]
+
 
 @hookimpl
 def vidcore_register(registry):
-    pass
+    registry.register("vis_backends", "WandbVisBackend", "vidcore_wandb.backend:WandbVisBackend")
