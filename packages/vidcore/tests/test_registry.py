@@ -158,8 +158,11 @@ def test_unknown_name_suggests_close_matches_and_other_kinds(registry):
 
 
 def test_unknown_first_party_name_gives_the_pip_install_line(registry):
-    with pytest.raises(RegistryError, match="pip install vidcore-tsn"):
+    registry.register("models", "TSNHeadLike", Head, dist="dist-a")
+    with pytest.raises(RegistryError) as error:
         registry.get("models", "TSNHead")
+    assert str(error.value) == ("unknown models type 'TSNHead'; it is provided by a distribution that is not "
+                                "installed or not loaded: pip install vidcore-tsn")
 
 
 def test_unknown_name_lists_plugins_that_failed_to_load(registry):

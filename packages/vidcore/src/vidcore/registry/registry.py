@@ -245,13 +245,14 @@ class Registry:
             owners = ", ".join(entry.dist for entry in self._entries[kind][short])
             return f"{kind} '{short}' is not registered by {dist} (it is registered by {owners})"
         message = f"unknown {kind} type '{name}'"
-        suggestions = close_matches(short, self._entries[kind])
         elsewhere = [other for other in self.kinds_of(short) if other != kind]
+        hint = install_hint(short)
+        # a first-party name that is merely not installed needs the install line, not look-alikes
+        suggestions = [] if hint and not elsewhere else close_matches(short, self._entries[kind])
         if suggestions:
             message += "; did you mean " + " or ".join(f"'{s}'" for s in suggestions) + "?"
         if elsewhere:
             message += f" ('{short}' is registered as {', '.join(elsewhere)}, not {kind})"
-        hint = install_hint(short)
         if hint and not elsewhere:
             message += f"; it is provided by a distribution that is not installed or not loaded: {hint}"
         if self.load_failures:
