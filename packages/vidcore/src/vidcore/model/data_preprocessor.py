@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import torch
 from torch import nn
 
 __all__ = ["BaseDataPreprocessor", "cast_data"]
 
+# Leaves that never move; checked first because a batch holds many of them (labels, ids, paths).
+_PLAIN = (int, float, str, bytes, bool, type(None))
+
 
 def cast_data(data: Any, device: torch.device | str, non_blocking: bool = False) -> Any:
     """Move every tensor in a nested dict/list/tuple (and objects with `.to`) to `device`."""
     if isinstance(data, torch.Tensor):
         return data.to(device, non_blocking=non_blocking)
+    if isinstance(data, _PLAIN):
+        return data
     if isinstance(data, Mapping):
         return {key: cast_data(value, device, non_blocking) for key, value in data.items()}
     if isinstance(data, (list, tuple)):

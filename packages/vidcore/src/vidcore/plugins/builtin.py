@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..hooks import BUILTIN_HOOK_MODULES
 from ..registry.registry import Registry
 from .markers import hookimpl
 
@@ -12,13 +13,37 @@ _TORCH_OPTIMIZERS = (
     "LBFGS", "SparseAdam",
 )
 
+_SCHEDULES = ("Constant", "Linear", "Exponential", "Step", "MultiStep", "CosineAnnealing", "CosineRestart", "Poly")
+_SCHEDULER_MODULE = "vidcore.optim.scheduler"
+
 # kind -> {name: "module:attr"}; imported only when a config builds the component.
 CORE_COMPONENTS: dict[str, dict[str, str]] = {
     "optimizers": {name: f"torch.optim:{name}" for name in _TORCH_OPTIMIZERS},
+    "optim_wrappers": {
+        "OptimWrapper": "vidcore.optim.optim_wrapper:OptimWrapper",
+        "AmpOptimWrapper": "vidcore.optim.amp_optim_wrapper:AmpOptimWrapper",
+    },
+    "optim_constructors": {
+        "DefaultOptimWrapperConstructor": "vidcore.optim.constructor:DefaultOptimWrapperConstructor",
+    },
+    "param_schedulers": {
+        **{f"{name}LR": f"{_SCHEDULER_MODULE}.lr_scheduler:{name}LR" for name in _SCHEDULES},
+        **{f"{name}Momentum": f"{_SCHEDULER_MODULE}.momentum_scheduler:{name}Momentum" for name in _SCHEDULES},
+        **{f"{name}ParamScheduler": f"{_SCHEDULER_MODULE}.param_scheduler:{name}ParamScheduler"
+           for name in _SCHEDULES},
+    },
+    "hooks": {name: f"vidcore.hooks.{module}:{name}" for name, module in BUILTIN_HOOK_MODULES.items()},
+    "loops": {name: f"vidcore.runner.loops:{name}"
+              for name in ("EpochBasedTrainLoop", "IterBasedTrainLoop", "ValLoop", "TestLoop")},
+    "samplers": {name: f"vidcore.runner.samplers:{name}" for name in ("DefaultSampler", "InfiniteSampler")},
+    "collate_fns": {name: f"vidcore.runner.collate:{name}" for name in ("pseudo_collate", "default_collate")},
+    "vis_backends": {"LocalVisBackend": "vidcore.visualization.local_backend:LocalVisBackend"},
+    "metrics": {"DumpResults": "vidcore.evaluation.dump_results:DumpResults"},
 }
 
 
 @hookimpl
 def vidcore_register(registry: Registry) -> None:
+    registry.add_kind("collate_fns")  # functions (`collate_fn: {type: pseudo_collate}`), looked up, not called
     for kind, components in CORE_COMPONENTS.items():
         registry.register_many(kind, components)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+from typing import Any
 
 from .config import add_config_arguments
 
@@ -14,7 +16,9 @@ def add_run_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--resume", nargs="?", const=True, default=None, metavar="CKPT",
                         help="resume from CKPT, or from the latest checkpoint in the work dir")
     parser.add_argument("--load-from", metavar="CKPT", help="initialise the model weights from CKPT")
-    parser.add_argument("--amp", action="store_true", help="automatic mixed precision")
+    parser.add_argument("--amp", action="store_true",
+                        help="automatic mixed precision (float16 on CUDA, bfloat16 on CPU unless "
+                             "optim_wrapper.dtype is set)")
     parser.add_argument("--seed", type=int, help="random seed")
     parser.add_argument("--deterministic", action="store_true", help="deterministic algorithms")
     parser.set_defaults(handler=run)
@@ -29,45 +33,56 @@ def add_test_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.set_defaults(handler=test)
 
 
-def _load(args: argparse.Namespace):
+def _load(args: argparse.Namespace) -> tuple[dict[str, Any], Any]:
+    """The resolved config as a dict to adjust, and the Config it came from (which names each key's file)."""
     from ...config import load_config
 
-    cfg = load_config(args.config, args.cfg_options).to_dict()
+    config = load_config(args.config, args.cfg_options)
+    data = config.to_dict()
     if getattr(args, "work_dir", None):
-        cfg["work_dir"] = args.work_dir
-    return cfg
+        data["work_dir"] = args.work_dir
+    return data, config
 
 
 def run(args: argparse.Namespace) -> int:
     from ...runner import Runner
 
-    cfg = _load(args)
+    cfg, config = _load(args)
     if args.resume is not None:
         cfg["resume"] = args.resume
     if args.load_from:
         cfg["load_from"] = args.load_from
     if args.amp:
-        wrapper = cfg.setdefault("optim_wrapper", {})
+        wrapper = cfg.get("optim_wrapper")
+        cfg["optim_wrapper"] = wrapper = dict(wrapper) if isinstance(wrapper, dict) else {}
         wrapper["type"] = "AmpOptimWrapper"
     if args.seed is not None or args.deterministic:
-        randomness = cfg.setdefault("randomness", {})
+        randomness = cfg.get("randomness")
+        cfg["randomness"] = randomness = dict(randomness) if isinstance(randomness, dict) else {}
         if args.seed is not None:
             randomness["seed"] = args.seed
         if args.deterministic:
             randomness["deterministic"] = True
-    runner = Runner.from_cfg(cfg, filename=args.config)
-    runner.train()
-    if runner.test_loop_configured:
-        runner.test()
+    with Runner(cfg, filename=config.filename, locate=config.locate) as runner:
+        runner.train()
+        if runner.test_loop_configured:
+            runner.test()
     return 0
 
 
 def test(args: argparse.Namespace) -> int:
+    from ...errors import CheckpointError, ConfigError
+    from ...evaluation.dump_results import DUMP_SUFFIXES
+
+    if not Path(args.checkpoint).is_file():
+        raise CheckpointError(f"{args.checkpoint}: checkpoint file not found")
+    if args.dump and Path(args.dump).suffix.lower() not in DUMP_SUFFIXES:
+        raise ConfigError(f"--dump {args.dump}: expected a .json or .pkl file name")
     from ...runner import Runner
 
-    cfg = _load(args)
+    cfg, config = _load(args)
     cfg["load_from"] = args.checkpoint
     cfg["resume"] = False
-    runner = Runner.from_cfg(cfg, filename=args.config)
-    runner.test(dump=args.dump)
+    with Runner(cfg, filename=config.filename, locate=config.locate) as runner:
+        runner.test(dump=args.dump)
     return 0

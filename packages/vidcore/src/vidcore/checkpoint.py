@@ -1,0 +1,177 @@
+"""Checkpoint files: atomic saving, safe loading (`weights_only=True`), and state-dict loading with a report.
+
+A checkpoint is a dict of plain data and tensors (see docs/runner.md for its keys); anything else would
+need unsafe unpickling to load, so the runner converts RNG states and configs to lists and dicts.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import re
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Sequence
+
+import torch
+from torch import nn
+
+from .errors import CheckpointError
+
+__all__ = ["save_checkpoint", "load_checkpoint", "load_state_dict", "LoadReport", "DEFAULT_REVISE_KEYS"]
+
+# Keys saved from a DistributedDataParallel model start with `module.`; strip it by default.
+DEFAULT_REVISE_KEYS: tuple[tuple[str, str], ...] = ((r"^module\.", ""),)
+_LISTED_KEYS = 10
+
+
+def save_checkpoint(checkpoint: Mapping[str, Any], path: str | os.PathLike[str]) -> None:
+    """Write `checkpoint` to `path` atomically: a temp file in the same folder, fsync, then rename.
+
+    A crash or a full disk leaves either the old file or the new one, never a truncated file.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            torch.save(dict(checkpoint), file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temp_name, target)
+    except BaseException:
+        if os.path.exists(temp_name):
+            os.unlink(temp_name)
+        raise
+    _fsync_directory(target.parent)
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the rename itself durable (POSIX); a no-op where directories cannot be opened."""
+    try:
+        descriptor = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(descriptor)
+    except OSError:
+        pass
+    finally:
+        os.close(descriptor)
+
+
+def load_checkpoint(path: str | os.PathLike[str], map_location: Any = "cpu") -> dict[str, Any]:
+    """Read a checkpoint with `torch.load(weights_only=True)`; every failure is a CheckpointError naming the file."""
+    file = Path(path)
+    if not file.exists():
+        raise CheckpointError(f"{file}: checkpoint file not found")
+    if not file.is_file():
+        raise CheckpointError(f"{file}: is not a checkpoint file")
+    try:
+        checkpoint = torch.load(file, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as exc:
+        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if "weights only" in str(exc).lower() or "weights_only" in str(exc):
+            found = re.search(r"Unsupported global: GLOBAL (\S+)", str(exc))
+            what = f"e.g. {found.group(1)}" if found else first_line
+            raise CheckpointError(
+                f"{file}: the checkpoint holds Python objects that cannot be loaded safely ({what})"
+            ) from exc
+        raise CheckpointError(f"{file}: not a readable checkpoint, corrupt or not a torch file ({first_line})") from exc
+    except Exception as exc:  # torch.load fails in many ways on a damaged file (IndexError, RuntimeError, ...)
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise CheckpointError(f"{file}: not a readable checkpoint, truncated or corrupt ({detail})") from exc
+    if not isinstance(checkpoint, dict):
+        raise CheckpointError(f"{file}: expected a checkpoint dict, found {type(checkpoint).__name__}")
+    return checkpoint
+
+
+@dataclass
+class LoadReport:
+    """What happened when a state dict was loaded into a model."""
+
+    missing_keys: list[str] = field(default_factory=list)
+    unexpected_keys: list[str] = field(default_factory=list)
+    mismatched_shapes: list[tuple[str, tuple[int, ...], tuple[int, ...]]] = field(default_factory=list)
+    loaded_keys: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not (self.missing_keys or self.unexpected_keys or self.mismatched_shapes)
+
+    def lines(self) -> list[str]:
+        """One line per kind of problem, keys listed (the first few) by name."""
+        found = []
+        if self.missing_keys:
+            found.append(f"missing from the checkpoint ({len(self.missing_keys)}): {_listed(self.missing_keys)}")
+        if self.unexpected_keys:
+            found.append(f"not in the model ({len(self.unexpected_keys)}): {_listed(self.unexpected_keys)}")
+        if self.mismatched_shapes:
+            shapes = [f"{key} checkpoint {list(saved)} vs model {list(expected)}"
+                      for key, saved, expected in self.mismatched_shapes]
+            found.append(f"shape mismatch ({len(shapes)}): {_listed(shapes)}")
+        return found
+
+    def __str__(self) -> str:
+        if self.ok:
+            return f"all {len(self.loaded_keys)} keys loaded"
+        return "; ".join([f"{len(self.loaded_keys)} keys loaded"] + self.lines())
+
+
+def _listed(items: Sequence[str]) -> str:
+    shown = ", ".join(items[:_LISTED_KEYS])
+    return shown + (f", ... and {len(items) - _LISTED_KEYS} more" if len(items) > _LISTED_KEYS else "")
+
+
+def load_state_dict(
+    model: nn.Module,
+    state_dict_or_checkpoint: Mapping[str, Any],
+    strict: bool = False,
+    prefix: str | None = None,
+    revise_keys: Sequence[tuple[str, str]] | None = None,
+    *,
+    source: str | None = None,
+) -> LoadReport:
+    """Load weights into `model` (unwrapped from DDP) and report missing, unexpected and mis-shaped keys.
+
+    Accepts a checkpoint (its `state_dict` is used) or a bare state dict. `prefix` keeps only keys under
+    it and strips it (`backbone.` loads a backbone from a whole-model checkpoint). `revise_keys` are
+    `(regex, replacement)` pairs applied to every key (default: strip DDP's `module.`). Tensors whose
+    shape differs are skipped. With `strict`, any problem raises a CheckpointError (naming `source`)
+    and the model is left unchanged.
+    """
+    from .dist import unwrap_model
+
+    model = unwrap_model(model)
+    state = state_dict_or_checkpoint.get("state_dict", state_dict_or_checkpoint)
+    if not isinstance(state, Mapping):
+        raise CheckpointError(f"{source or 'checkpoint'}: 'state_dict' is a {type(state).__name__}, not a mapping")
+    if prefix:
+        if not prefix.endswith("."):
+            prefix += "."
+        state = {key[len(prefix):]: value for key, value in state.items() if key.startswith(prefix)}
+        if not state:
+            raise CheckpointError(f"{source or 'checkpoint'}: no key starts with prefix '{prefix}'")
+    for pattern, replacement in DEFAULT_REVISE_KEYS if revise_keys is None else revise_keys:
+        state = {re.sub(pattern, replacement, key): value for key, value in state.items()}
+
+    own = model.state_dict()
+    report = LoadReport(
+        missing_keys=[key for key in own if key not in state],
+        unexpected_keys=[key for key in state if key not in own],
+    )
+    loadable = {}
+    for key, value in state.items():
+        if key not in own:
+            continue
+        if isinstance(value, torch.Tensor) and value.shape != own[key].shape:
+            report.mismatched_shapes.append((key, tuple(value.shape), tuple(own[key].shape)))
+            continue
+        loadable[key] = value
+    report.loaded_keys = list(loadable)
+    if strict and not report.ok:
+        where = source or "checkpoint"
+        raise CheckpointError(f"{where}: does not fit {type(model).__name__}: " + "; ".join(report.lines()))
+    model.load_state_dict(loadable, strict=False)
+    return report

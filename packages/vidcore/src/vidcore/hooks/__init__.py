@@ -1,0 +1,32 @@
+"""Runner hooks: the `Hook` base class, priorities, and the built-in hooks.
+
+`Hook` and `Priority` import without torch; the built-in hooks are imported on first access.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from .hook import HOOK_POINTS, Hook
+from .priority import Priority, get_priority
+
+# name -> module in this package, for lazy imports here and lazy registration in vidcore.plugins.builtin
+BUILTIN_HOOK_MODULES = {
+    "RuntimeInfoHook": "runtime_info_hook",
+    "IterTimerHook": "iter_timer_hook",
+    "LoggerHook": "logger_hook",
+    "CheckpointHook": "checkpoint_hook",
+    "ParamSchedulerHook": "param_scheduler_hook",
+    "DistSamplerSeedHook": "sampler_seed_hook",
+    "EMAHook": "ema_hook",
+    "EarlyStoppingHook": "early_stopping_hook",
+}
+
+__all__ = ["Hook", "HOOK_POINTS", "Priority", "get_priority", "BUILTIN_HOOK_MODULES", *BUILTIN_HOOK_MODULES]
+
+
+def __getattr__(name: str) -> Any:
+    if name in BUILTIN_HOOK_MODULES:
+        return getattr(importlib.import_module(f".{BUILTIN_HOOK_MODULES[name]}", __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -1,0 +1,171 @@
+"""`CheckpointHook`: periodic checkpoints, `last_checkpoint`, `max_keep_ckpts`, and the best checkpoint."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping
+
+from .hook import Hook
+from .metric_rule import is_better, pick_metric, resolve_rule
+
+if TYPE_CHECKING:
+    from ..runner import Runner
+
+__all__ = ["CheckpointHook", "LAST_CHECKPOINT_FILE", "write_last_checkpoint"]
+
+LAST_CHECKPOINT_FILE = "last_checkpoint"
+
+
+def write_last_checkpoint(work_dir: str | os.PathLike[str], checkpoint_path: str | os.PathLike[str]) -> None:
+    """Record the newest checkpoint in `<work_dir>/last_checkpoint` (what `resume: true` reads), atomically."""
+    target = Path(work_dir) / LAST_CHECKPOINT_FILE
+    temporary = target.with_name(f".{LAST_CHECKPOINT_FILE}.tmp")
+    temporary.write_text(str(Path(checkpoint_path).resolve()), encoding="utf-8")
+    os.replace(temporary, target)
+
+
+class CheckpointHook(Hook):
+    """Saves `epoch_N.pth` (or `iter_N.pth`) every `interval` epochs (iterations), and at the end with `save_last`.
+
+    `by_epoch` defaults to the train loop's kind. `max_keep_ckpts` > 0 keeps only the newest periodic
+    checkpoints this run wrote. `save_best: <metric>|auto` keeps the checkpoint with the best validation
+    value as `best_<metric>_epoch_N.pth` (the previous best is removed); `rule` (greater/less) is inferred
+    from the metric name when unset. `out_dir` puts checkpoints in `<out_dir>/<work dir name>`.
+
+    When validation follows an epoch (iteration), that epoch's checkpoint is written after validation,
+    so it holds the new best score and the hooks' updated state: resuming from it repeats nothing.
+    """
+
+    priority = "VERY_LOW"
+
+    def __init__(self, interval: int = 1, by_epoch: bool | None = None, save_optimizer: bool = True,
+                 save_param_scheduler: bool = True, out_dir: str | None = None, max_keep_ckpts: int = -1,
+                 save_last: bool = True, save_best: str | None = None, rule: str | None = None,
+                 save_begin: int = 0) -> None:
+        self.interval = interval
+        self.by_epoch = by_epoch
+        self.save_optimizer = save_optimizer
+        self.save_param_scheduler = save_param_scheduler
+        self.out_dir = out_dir
+        self.max_keep_ckpts = max_keep_ckpts
+        self.save_last = save_last
+        self.save_best = save_best
+        self.rule = rule
+        self.save_begin = save_begin
+        self.best_score: float | None = None
+        self.best_metric: str | None = None
+        self.best_path: str | None = None
+        self._kept: list[str] = []
+        self._pending: str | None = None
+        self._best_due = False
+        self._directory = Path(".")
+        self._counts_epochs = True
+
+    # --- state carried across resume -----------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        return {"best_score": self.best_score, "best_metric": self.best_metric, "best_path": self.best_path,
+                "kept": list(self._kept)}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.best_score = state.get("best_score")
+        self.best_metric = state.get("best_metric")
+        self.best_path = state.get("best_path")
+        self._kept = list(state.get("kept", []))
+
+    # --- when to save --------------------------------------------------------------------------------
+    def before_train(self, runner: Runner) -> None:
+        self._counts_epochs = runner.train_loop.by_epoch if self.by_epoch is None else self.by_epoch
+        work_dir = Path(runner.work_dir)
+        self._directory = Path(self.out_dir) / work_dir.name if self.out_dir else work_dir
+        if self.save_best and runner.val_loop is None:
+            runner.logger.warning("checkpoint: save_best is set but no validation is configured; "
+                                  "no best checkpoint will be written")
+
+    def _due(self, count: int, total: int) -> bool:
+        since_begin = count - self.save_begin
+        periodic = self.interval > 0 and since_begin >= 0 and since_begin % self.interval == 0
+        return periodic or (self.save_last and count == total)
+
+    def after_train_epoch(self, runner: Runner) -> None:
+        if self._counts_epochs and self._due(runner.epoch + 1, runner.max_epochs):
+            self._save_or_defer(runner, f"epoch_{runner.epoch + 1}.pth")
+
+    def after_train_iter(self, runner: Runner, batch_idx: int, data_batch: Any = None,
+                         outputs: Mapping[str, Any] | None = None) -> None:
+        if not self._counts_epochs and self._due(runner.iter + 1, runner.max_iters):
+            self._save_or_defer(runner, f"iter_{runner.iter + 1}.pth")
+
+    def _save_or_defer(self, runner: Runner, filename: str) -> None:
+        if runner.val_loop is not None and runner.train_loop.val_due():
+            self._pending = filename
+        else:
+            self._write(runner, filename)
+
+    # --- best checkpoint -----------------------------------------------------------------------------
+    def after_val_epoch(self, runner: Runner, metrics: Mapping[str, float] | None = None) -> None:
+        if runner.mode != "train" or not self.save_best:
+            return
+        owner = "default_hooks.checkpoint.save_best"
+        metric = pick_metric(metrics or {}, self.save_best, owner)
+        rule = resolve_rule(metric, self.rule, owner)
+        score = float(metrics[metric])  # type: ignore[index]
+        if is_better(score, self.best_score, rule):
+            self.best_score, self.best_metric, self._best_due = score, metric, True
+
+    def after_val(self, runner: Runner) -> None:
+        if runner.mode != "train":
+            return
+        pending, self._pending = self._pending, None
+        best_due, self._best_due = self._best_due, False
+        previous_best = self.best_path
+        if best_due:
+            label = f"epoch_{runner.epoch}" if self._counts_epochs else f"iter_{runner.iter}"
+            metric = re.sub(r"[^\w.-]+", "_", self.best_metric or "metric")
+            self.best_path = str(self._directory / f"best_{metric}_{label}.pth")
+        saved = self._write(runner, pending) if pending else None
+        if not best_due:
+            return
+        assert self.best_path is not None
+        if saved is None:
+            runner.save_checkpoint(self.best_path, self.save_optimizer, self.save_param_scheduler)
+        elif runner.is_main_process:
+            _link_or_copy(saved, Path(self.best_path))
+        if runner.is_main_process:
+            if previous_best and previous_best != self.best_path and os.path.exists(previous_best):
+                os.unlink(previous_best)
+            runner.logger.info(f"best {self.best_metric}: {self.best_score:.4f}, saved {self.best_path}")
+
+    # --- writing -------------------------------------------------------------------------------------
+    def _write(self, runner: Runner, filename: str) -> Path:
+        path = self._directory / filename
+        if str(path) not in self._kept:
+            self._kept.append(str(path))
+        runner.save_checkpoint(path, self.save_optimizer, self.save_param_scheduler)
+        if runner.is_main_process:
+            write_last_checkpoint(runner.work_dir, path)
+            runner.logger.info(f"saved checkpoint {path}")
+            self._remove_old()
+        return path
+
+    def _remove_old(self) -> None:
+        if self.max_keep_ckpts <= 0:
+            return
+        while len(self._kept) > self.max_keep_ckpts:
+            old = self._kept.pop(0)
+            if os.path.exists(old):
+                os.unlink(old)
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    """`target` as a second name of `source` (a hard link; a copy where links are not supported)."""
+    temporary = target.with_name(f".{target.name}.tmp")
+    if temporary.exists():
+        temporary.unlink()
+    try:
+        os.link(source, temporary)
+    except OSError:
+        shutil.copyfile(source, temporary)
+    os.replace(temporary, target)

@@ -1,0 +1,73 @@
+"""`Hook`: the base class of runner hooks, with mmengine's 22 hook points (all no-ops here)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:
+    from ..runner import Runner
+
+__all__ = ["Hook", "HOOK_POINTS"]
+
+HOOK_POINTS: tuple[str, ...] = (
+    "before_run", "after_run",
+    "before_train", "after_train",
+    "before_train_epoch", "after_train_epoch",
+    "before_train_iter", "after_train_iter",
+    "before_val", "after_val",
+    "before_val_epoch", "after_val_epoch",
+    "before_val_iter", "after_val_iter",
+    "before_test", "after_test",
+    "before_test_epoch", "after_test_epoch",
+    "before_test_iter", "after_test_iter",
+    "before_save_checkpoint", "after_load_checkpoint",
+)
+
+
+class Hook:
+    """Override the hook points you need; the runner calls only overridden ones.
+
+    `priority` (a class attribute, or `priority:` in the hook's config) orders hooks at each point:
+    smaller runs first, equal priorities keep registration order. A hook with state to carry across a
+    resume returns it from `state_dict()`; the runner stores it in checkpoints under `hooks`.
+    """
+
+    priority: int | str = "NORMAL"
+
+    def before_run(self, runner: Runner) -> None: ...
+    def after_run(self, runner: Runner) -> None: ...
+    def before_train(self, runner: Runner) -> None: ...
+    def after_train(self, runner: Runner) -> None: ...
+    def before_train_epoch(self, runner: Runner) -> None: ...
+    def after_train_epoch(self, runner: Runner) -> None: ...
+
+    def before_train_iter(self, runner: Runner, batch_idx: int, data_batch: Any = None) -> None: ...
+
+    def after_train_iter(self, runner: Runner, batch_idx: int, data_batch: Any = None,
+                         outputs: Mapping[str, Any] | None = None) -> None: ...
+
+    def before_val(self, runner: Runner) -> None: ...
+    def after_val(self, runner: Runner) -> None: ...
+    def before_val_epoch(self, runner: Runner) -> None: ...
+    def after_val_epoch(self, runner: Runner, metrics: Mapping[str, float] | None = None) -> None: ...
+    def before_val_iter(self, runner: Runner, batch_idx: int, data_batch: Any = None) -> None: ...
+    def after_val_iter(self, runner: Runner, batch_idx: int, data_batch: Any = None, outputs: Any = None) -> None: ...
+    def before_test(self, runner: Runner) -> None: ...
+    def after_test(self, runner: Runner) -> None: ...
+    def before_test_epoch(self, runner: Runner) -> None: ...
+    def after_test_epoch(self, runner: Runner, metrics: Mapping[str, float] | None = None) -> None: ...
+    def before_test_iter(self, runner: Runner, batch_idx: int, data_batch: Any = None) -> None: ...
+    def after_test_iter(self, runner: Runner, batch_idx: int, data_batch: Any = None, outputs: Any = None) -> None: ...
+    def before_save_checkpoint(self, runner: Runner, checkpoint: dict) -> None: ...
+    def after_load_checkpoint(self, runner: Runner, checkpoint: dict) -> None: ...
+
+    def state_dict(self) -> dict[str, Any]:
+        """State to save in checkpoints (plain data and tensors); empty when the hook keeps none."""
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        """Restore what `state_dict` returned."""
+
+    def implements(self, point: str) -> bool:
+        """Whether this hook overrides hook point `point` (the runner skips the others)."""
+        return getattr(type(self), point) is not getattr(Hook, point)

@@ -1,0 +1,45 @@
+"""Parameter schedulers: learning rate and momentum schedules with `begin`/`end` windows."""
+
+from .lr_scheduler import (
+    ConstantLR,
+    CosineAnnealingLR,
+    CosineRestartLR,
+    ExponentialLR,
+    LinearLR,
+    MultiStepLR,
+    PolyLR,
+    StepLR,
+)
+from .momentum_scheduler import (
+    ConstantMomentum,
+    CosineAnnealingMomentum,
+    CosineRestartMomentum,
+    ExponentialMomentum,
+    LinearMomentum,
+    MultiStepMomentum,
+    PolyMomentum,
+    StepMomentum,
+)
+from .param_scheduler import (
+    INF,
+    ConstantParamScheduler,
+    CosineAnnealingParamScheduler,
+    CosineRestartParamScheduler,
+    ExponentialParamScheduler,
+    LinearParamScheduler,
+    MultiStepParamScheduler,
+    ParamScheduler,
+    PolyParamScheduler,
+    StepParamScheduler,
+)
+
+__all__ = [
+    "INF",
+    "ParamScheduler",
+    "ConstantParamScheduler", "LinearParamScheduler", "ExponentialParamScheduler", "StepParamScheduler",
+    "MultiStepParamScheduler", "CosineAnnealingParamScheduler", "CosineRestartParamScheduler", "PolyParamScheduler",
+    "ConstantLR", "LinearLR", "ExponentialLR", "StepLR", "MultiStepLR", "CosineAnnealingLR", "CosineRestartLR",
+    "PolyLR",
+    "ConstantMomentum", "LinearMomentum", "ExponentialMomentum", "StepMomentum", "MultiStepMomentum",
+    "CosineAnnealingMomentum", "CosineRestartMomentum", "PolyMomentum",
+]

@@ -1,0 +1,21 @@
+"""The training engine: `Runner`, its loops, samplers, collate functions and message hub."""
+
+from .collate import default_collate, pseudo_collate
+from .loops import EpochBasedTrainLoop, IterBasedTrainLoop, TestLoop, ValLoop
+from .message_hub import HistoryBuffer, MessageHub
+from .runner import Runner
+from .samplers import DefaultSampler, InfiniteSampler
+
+__all__ = [
+    "Runner",
+    "EpochBasedTrainLoop",
+    "IterBasedTrainLoop",
+    "ValLoop",
+    "TestLoop",
+    "DefaultSampler",
+    "InfiniteSampler",
+    "pseudo_collate",
+    "default_collate",
+    "MessageHub",
+    "HistoryBuffer",
+]

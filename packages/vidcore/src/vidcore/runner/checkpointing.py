@@ -1,0 +1,131 @@
+"""What a runner checkpoint holds, and restoring all of it on resume (docs/runner.md, Checkpoints)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Mapping
+
+import torch
+
+from .. import __version__
+from ..checkpoint import load_state_dict
+from ..dist import all_gather_object, unwrap_model
+from ..errors import CheckpointError
+from ..hooks.checkpoint_hook import LAST_CHECKPOINT_FILE
+from ..plain_data import to_plain
+from ..randomness import get_rng_state, set_rng_state
+
+if TYPE_CHECKING:
+    from .runner import Runner
+
+__all__ = ["make_checkpoint", "restore_checkpoint", "find_last_checkpoint"]
+
+
+def make_checkpoint(runner: Runner, save_optimizer: bool = True, save_param_scheduler: bool = True) -> dict:
+    """The checkpoint dict (plain data and tensors only). Collective: gathers every rank's RNG state."""
+    rng_states = all_gather_object(get_rng_state())
+    loop = runner.train_loop
+    loop_state = dict(loop.state_dict(), type=type(loop).__name__)
+    checkpoint: dict[str, Any] = {
+        "meta": _meta(runner, loop_state),
+        "state_dict": {key: value.detach().cpu() for key, value in unwrap_model(runner.model).state_dict().items()},
+        "loop": loop_state,
+        "rng": rng_states,
+        "message_hub": runner.message_hub.state_dict(),
+        "hooks": {name: to_plain(hook.state_dict(), tensors=True) for name, hook in named_hooks(runner).items()
+                  if hook.state_dict()},
+    }
+    if save_optimizer:
+        checkpoint["optimizer"] = runner.optim_wrapper.state_dict()
+    if save_param_scheduler:
+        checkpoint["param_schedulers"] = [scheduler.state_dict() for scheduler in runner.param_schedulers]
+    return checkpoint
+
+
+def _meta(runner: Runner, loop_state: Mapping[str, Any]) -> dict[str, Any]:
+    from ..plugins.manager import get_plugin_manager
+
+    plugins = {info.dist: info.version for info in get_plugin_manager().plugins.values() if info.status == "loaded"}
+    return {
+        "epoch": loop_state["epoch"],
+        "iter": loop_state["iter"],
+        "vidcore_version": __version__,
+        "torch_version": str(torch.__version__),
+        "plugin_versions": plugins,
+        "cfg": to_plain(runner.cfg),
+        "seed": runner.seed,
+        "experiment_name": runner.experiment_name,
+        "world_size": runner.world_size,
+        "time": time.strftime("%Y%m%d_%H%M%S"),
+    }
+
+
+def named_hooks(runner: Runner) -> dict[str, Any]:
+    """Hooks by a stable name (class name, `#2` for a second instance), for their checkpoint state."""
+    named: dict[str, Any] = {}
+    for hook in runner.hooks:
+        name = type(hook).__name__
+        count = sum(1 for key in named if key == name or key.startswith(f"{name}#"))
+        named[name if count == 0 else f"{name}#{count + 1}"] = hook
+    return named
+
+
+def restore_checkpoint(runner: Runner, checkpoint: dict[str, Any], path: str) -> None:
+    """Model (strictly), optimizer, schedulers, loop position, runtime info, hook states, seed, RNG states."""
+    load_state_dict(runner.model, checkpoint, strict=True, source=path)
+    if "optimizer" in checkpoint:
+        try:
+            runner.optim_wrapper.load_state_dict(checkpoint["optimizer"])
+        except (ValueError, KeyError, RuntimeError) as exc:
+            raise CheckpointError(f"{path}: the optimizer state does not fit this config's optimizer: "
+                                  f"{exc}") from exc
+    else:
+        runner.logger.warning(f"{path}: no optimizer state (saved with save_optimizer=false); it starts afresh")
+    states = checkpoint.get("param_schedulers")
+    if states is not None:
+        if len(states) != len(runner.param_schedulers):
+            raise CheckpointError(f"{path}: holds {len(states)} param scheduler states, the config builds "
+                                  f"{len(runner.param_schedulers)}")
+        for scheduler, state in zip(runner.param_schedulers, states):
+            scheduler.load_state_dict(state)
+    loop, loop_state = runner.train_loop, checkpoint.get("loop")
+    if loop_state is None:
+        raise CheckpointError(f"{path}: has no training position ('loop'); use it with load_from instead")
+    if loop_state.get("type") not in (None, type(loop).__name__):
+        raise CheckpointError(f"{path}: was saved by a {loop_state['type']}, this config trains with "
+                              f"{type(loop).__name__}")
+    loop.load_state_dict(loop_state)
+    runner.message_hub.load_state_dict(checkpoint.get("message_hub", {}))
+    saved_hooks = checkpoint.get("hooks", {})
+    for name, hook in named_hooks(runner).items():
+        if name in saved_hooks:
+            hook.load_state_dict(saved_hooks[name])
+    _restore_seed(runner, checkpoint.get("meta", {}).get("seed"))
+    rng_states = checkpoint.get("rng")
+    if rng_states:
+        set_rng_state(rng_states[runner.rank] if len(rng_states) == runner.world_size else rng_states[0])
+
+
+def _restore_seed(runner: Runner, seed: int | None) -> None:
+    """Samplers must shuffle as in the interrupted run, whose seed may have been drawn at random."""
+    if seed is None or seed == runner.seed:
+        return
+    if (runner.cfg.get("randomness") or {}).get("seed") is not None:
+        runner.logger.warning(f"resume: the checkpoint was trained with seed {seed}, not {runner.seed}; using {seed}")
+    runner.seed = seed
+    for loader in (runner.train_dataloader, runner.val_dataloader):
+        sampler = getattr(loader, "sampler", None)
+        if hasattr(sampler, "seed"):
+            sampler.seed = seed
+
+
+def find_last_checkpoint(work_dir: str) -> str | None:
+    """The checkpoint named in `<work_dir>/last_checkpoint`, or None when there is none."""
+    record = Path(work_dir) / LAST_CHECKPOINT_FILE
+    if not record.is_file():
+        return None
+    path = record.read_text(encoding="utf-8").strip()
+    if not Path(path).is_file():
+        raise CheckpointError(f"{record}: names {path}, which does not exist")
+    return path

@@ -1,0 +1,121 @@
+"""Build a torch DataLoader from a `<split>_dataloader` config: dataset, sampler, collate function, seeding."""
+
+from __future__ import annotations
+
+import functools
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+
+import torch
+from torch.utils.data import DataLoader
+
+from ..errors import ConfigError, VidcoreError
+from ..keypath import KeyPart, format_key_path
+from ..randomness import worker_init_fn
+from .injection import accepted_arguments
+
+if TYPE_CHECKING:
+    from ..registry import Registry
+
+__all__ = ["DATALOADER_KEYS", "build_dataloader", "seed_dataloader", "skip_batches"]
+
+DATALOADER_KEYS = ("dataset", "sampler", "collate_fn", "batch_size", "num_workers", "persistent_workers",
+                   "pin_memory", "drop_last", "prefetch_factor", "timeout")
+
+Locate = Callable[[Sequence[KeyPart]], "str | None"]
+
+
+def build_dataloader(cfg: Any, split: str, registry: Registry, seed: int, locate: Locate | None = None,
+                     rank: int = 0) -> DataLoader:
+    """The DataLoader for `<split>_dataloader`. Samplers default to `DefaultSampler` (shuffled for train).
+
+    The loader gets its own torch.Generator (seeded with `seed`) so that creating its iterators never
+    draws from the global RNG, and a `worker_init_fn` that seeds each worker per epoch and rank.
+    """
+    key = f"{split}_dataloader"
+    if isinstance(cfg, DataLoader):
+        return cfg
+    where = _where(locate, (key,))
+    if not isinstance(cfg, Mapping):
+        raise ConfigError(f"{where}: expected a mapping with dataset, batch_size, ..., got {type(cfg).__name__}")
+    unknown = sorted(set(cfg) - set(DATALOADER_KEYS))
+    if unknown:
+        raise ConfigError(f"{where}: unexpected keys {unknown} (accepted: {', '.join(DATALOADER_KEYS)})")
+    if cfg.get("dataset") is None:
+        raise ConfigError(f"{where}: 'dataset' is missing")
+
+    dataset = cfg["dataset"]
+    if isinstance(dataset, Mapping):
+        dataset = registry.build(dataset, "datasets", key_path=(key, "dataset"), locate=locate)
+    sampler_cfg = dict(cfg.get("sampler") or {"shuffle": split == "train"})
+    sampler_cfg.setdefault("type", "DefaultSampler")
+    defaults = accepted_arguments(registry, sampler_cfg, "samplers", {"dataset": dataset, "seed": seed})
+    if "dataset" not in defaults:  # torch's own samplers call it `data_source`
+        defaults.update(accepted_arguments(registry, sampler_cfg, "samplers", {"data_source": dataset}))
+    sampler = registry.build(sampler_cfg, "samplers", default_args=defaults, key_path=(key, "sampler"),
+                             locate=locate)
+    collate_fn = _collate_function(cfg.get("collate_fn"), registry, (key, "collate_fn"), locate)
+
+    num_workers = int(cfg.get("num_workers", 0))
+    options: dict[str, Any] = {}
+    if num_workers > 0:
+        options["persistent_workers"] = bool(cfg.get("persistent_workers", False))
+        if cfg.get("prefetch_factor") is not None:
+            options["prefetch_factor"] = cfg["prefetch_factor"]
+    generator = torch.Generator()
+    generator.manual_seed(seed)
+    return DataLoader(
+        dataset,
+        batch_size=cfg.get("batch_size", 1),
+        sampler=sampler,
+        num_workers=num_workers,
+        collate_fn=collate_fn,
+        pin_memory=bool(cfg.get("pin_memory", False)),
+        drop_last=bool(cfg.get("drop_last", False)),
+        timeout=cfg.get("timeout", 0),
+        worker_init_fn=functools.partial(worker_init_fn, rank=rank),
+        generator=generator,
+        **options,
+    )
+
+
+def _where(locate: Locate | None, path: Sequence[KeyPart]) -> str:
+    source = locate(path) if locate else None
+    return f"{source}: {format_key_path(path)}" if source else format_key_path(path)
+
+
+def _collate_function(cfg: Any, registry: Registry, path: tuple[KeyPart, ...], locate: Locate | None) -> Callable:
+    """`collate_fn: {type: name, ...arguments}` -> the registered function with those arguments bound."""
+    if cfg is None:
+        cfg = {"type": "pseudo_collate"}
+    if callable(cfg):
+        return cfg
+    if not isinstance(cfg, Mapping) or "type" not in cfg:
+        raise ConfigError(f"{_where(locate, path)}: expected {{type: <collate function>}} "
+                          f"(pseudo_collate, default_collate, ...), got {cfg!r}")
+    arguments = {name: value for name, value in cfg.items() if name != "type"}
+    name = cfg["type"]
+    try:
+        function = registry.lookup("collate_fns", name).load() if isinstance(name, str) else name
+    except VidcoreError as exc:
+        raise type(exc)(f"{_where(locate, path + ('type',))}: {exc}") from exc
+    return functools.partial(function, **arguments) if arguments else function
+
+
+def seed_dataloader(loader: Any, seed: int) -> None:
+    """Reseed the loader's own generator (its iterators draw the workers' base seed from it)."""
+    generator = getattr(loader, "generator", None)
+    if isinstance(generator, torch.Generator):
+        generator.manual_seed(seed)
+
+
+def skip_batches(loader: Any, batches: int) -> bool:
+    """Make the loader's next iterator start `batches` batches later, by telling the sampler to skip
+    indices (no data is loaded). False when the sampler cannot skip; the caller then iterates instead."""
+    sampler = getattr(loader, "sampler", None)
+    batch_size = getattr(loader, "batch_size", None)
+    if batches <= 0:
+        return True
+    if not hasattr(sampler, "set_start") or batch_size is None:
+        return False
+    sampler.set_start(batches * batch_size)
+    return True

@@ -1,0 +1,416 @@
+"""`Runner`: builds every component of a config through the registry and runs training, validation or test.
+
+Construction has no side effect on disk: the work dir, logs and visualizer backends are opened when
+`train()`, `val()` or `test()` starts, and closed when it ends (or when the `with runner:` block ends).
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+import time
+import weakref
+from pathlib import Path
+from typing import Any, Callable, Mapping, Sequence
+
+import torch
+from torch import nn
+
+from .. import __version__
+from ..checkpoint import load_checkpoint, load_state_dict, save_checkpoint
+from ..config import Config, import_custom_modules
+from ..dist import broadcast_object, get_local_rank, get_rank, get_world_size, init_distributed, unwrap_model
+from ..errors import CheckpointError, ConfigError
+from ..evaluation import DumpResults
+from ..hooks import HOOK_POINTS, Hook, get_priority
+from ..keypath import KeyPart, format_key_path
+from ..model import BaseDataPreprocessor
+from ..plain_data import to_plain
+from ..randomness import set_random_seed
+from ..registry import Registry, default_registry
+from ..visualization import Visualizer
+from . import components
+from .checkpointing import find_last_checkpoint, make_checkpoint, restore_checkpoint
+from .injection import accepted_arguments
+from .logger import add_log_file, build_logger, close_logger, log_exception_to_file
+from .message_hub import MessageHub
+from .steps import predict_step, train_step
+
+__all__ = ["Runner"]
+
+_RANDOMNESS_KEYS = ("seed", "deterministic", "diff_rank_seed")
+
+
+class Runner:
+    """Training engine: `Runner.from_cfg(cfg).train()`, `.val()`, `.test(dump=...)`.
+
+    `cfg` is a resolved config (a `vidcore.Config`, whose `locate` names the file of each key in errors,
+    or a plain dict with `filename` and optionally `locate`). Components are built from the registry
+    (`registry`, default: the process-wide one filled by installed plugins). Public state for hooks:
+    `model`, `optim_wrapper`, `param_schedulers`, `train_loop`/`val_loop`/`test_loop`, `epoch`, `iter`,
+    `max_epochs`, `max_iters`, `message_hub`, `logger`, `visualizer`, `work_dir`, `log_dir`, `seed`,
+    `rank`, `world_size`, `mode`.
+    """
+
+    def __init__(self, cfg: Mapping[str, Any], filename: str | None = None, registry: Registry | None = None,
+                 locate: Callable[[Sequence[KeyPart]], str | None] | None = None) -> None:
+        if isinstance(cfg, Config):
+            filename = filename or cfg.filename
+            locate = locate or cfg.locate
+            data = cfg.to_dict()
+        else:
+            data = _copy_config(cfg)
+        self.locate: Callable[[Sequence[KeyPart]], str | None] = locate or (lambda key_path: filename)
+        self.filename = filename
+        import_custom_modules(data, filename or "<config>")
+        from ..plugins.manager import get_plugin_manager
+
+        get_plugin_manager().configure(data)
+        self.cfg: dict[str, Any] = data
+        self.registry = registry or default_registry()
+
+        env_cfg = dict(data.get("env_cfg") or {})
+        self.distributed = init_distributed(backend=(env_cfg.get("dist_cfg") or {}).get("backend"))
+        self.rank = get_rank()
+        self.world_size = get_world_size()
+        if env_cfg.get("cudnn_benchmark"):
+            torch.backends.cudnn.benchmark = True
+        self.device = (torch.device("cuda", get_local_rank() if self.distributed else torch.cuda.current_device())
+                       if torch.cuda.is_available() else torch.device("cpu"))
+        self.seed = set_random_seed(**self._randomness_cfg())
+
+        self.work_dir = str(self._work_dir())
+        self.timestamp: str | None = None
+        self.log_dir: str | None = None
+        self.logger = build_logger(self.rank, data.get("log_level", "INFO"))
+        self.message_hub = MessageHub()
+        self.mode: str | None = None  # "train", "val" or "test" while that phase runs
+        self.resuming = False
+
+        self.model = components.build_model(self)
+        preprocessor = getattr(unwrap_model(self.model), "data_preprocessor", None)
+        self._preprocessor = preprocessor if preprocessor is not None else BaseDataPreprocessor().to(self.device)
+        self._hooks: list[tuple[int, int, Hook]] = []
+        self._hooks_at: dict[str, list[Hook]] = {point: [] for point in HOOK_POINTS}
+        components.register_configured_hooks(self)
+
+        self.train_dataloader: Any = None
+        self.val_dataloader: Any = None
+        self.test_dataloader: Any = None
+        self._train_loop: Any = None
+        self._val_loop: Any = None
+        self._test_loop: Any = None
+        self.optim_wrapper: Any = None
+        self.param_schedulers: list[Any] = []
+        self._weights_loaded = False
+        self._visualizer: Visualizer | None = None
+        self._log_file: Any = None
+        self._config_dumped = False
+        self._in_context = False
+        self._finalizer = weakref.finalize(self, _close_outputs, self.logger, [])
+
+    @classmethod
+    def from_cfg(cls, cfg: Mapping[str, Any], filename: str | None = None) -> Runner:
+        """Build a runner from a resolved config (dict or `vidcore.Config`)."""
+        return cls(cfg, filename=filename)
+
+    # --- configuration -------------------------------------------------------------------------------
+    def where(self, *key_path: KeyPart) -> str:
+        """`<file>: <key path>` for error messages."""
+        source = self.locate(key_path) or self.filename
+        return f"{source}: {format_key_path(key_path)}" if source else format_key_path(key_path)
+
+    def build_component(self, cfg: Any, kind: str, key_path: tuple[KeyPart, ...], **injected: Any) -> Any:
+        """Build `cfg` from the registry, passing those of `injected` that the component accepts."""
+        arguments = accepted_arguments(self.registry, cfg, kind, injected) if isinstance(cfg, Mapping) else injected
+        return self.registry.build(cfg, kind, default_args=arguments, key_path=key_path, locate=self.locate)
+
+    def _randomness_cfg(self) -> dict[str, Any]:
+        randomness = self.cfg.get("randomness") or {}
+        if not isinstance(randomness, Mapping):
+            raise ConfigError(f"{self.where('randomness')}: expected a mapping with seed, deterministic, "
+                              "diff_rank_seed")
+        unknown = sorted(set(randomness) - set(_RANDOMNESS_KEYS))
+        if unknown:
+            raise ConfigError(f"{self.where('randomness', unknown[0])}: unknown key "
+                              f"(accepted: {', '.join(_RANDOMNESS_KEYS)})")
+        seed = randomness.get("seed")
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise ConfigError(f"{self.where('randomness', 'seed')}: expected an integer, got {seed!r}")
+        return dict(randomness)
+
+    def _work_dir(self) -> Path:
+        work_dir = self.cfg.get("work_dir")
+        if work_dir:
+            return Path(os.path.expanduser(str(work_dir)))
+        if not self._named_file:
+            raise ConfigError("work_dir: not set, and there is no config file to name it after")
+        return Path("work_dirs") / Path(self.filename).stem
+
+    @property
+    def _named_file(self) -> bool:
+        return bool(self.filename) and not self.filename.startswith("<")
+
+    @property
+    def experiment_name(self) -> str:
+        stem = Path(self.filename).stem if self._named_file else "run"
+        return f"{stem}_{self.timestamp}" if self.timestamp else stem
+
+    # --- hooks ---------------------------------------------------------------------------------------
+    def register_hook(self, hook: Hook, priority: int | str | None = None) -> None:
+        """Add a hook; smaller priority runs first, equal priorities in registration order."""
+        value = get_priority(priority if priority is not None else hook.priority)
+        position = bisect.bisect_right([entry[0] for entry in self._hooks], value)
+        self._hooks.insert(position, (value, len(self._hooks), hook))
+        self._hooks_at = {point: [h for _, _, h in self._hooks if h.implements(point)] for point in HOOK_POINTS}
+
+    @property
+    def hooks(self) -> list[Hook]:
+        """The registered hooks in calling order."""
+        return [hook for _, _, hook in self._hooks]
+
+    def call_hook(self, point: str, **kwargs: Any) -> None:
+        for hook in self._hooks_at[point]:
+            getattr(hook, point)(self, **kwargs)
+
+    # --- progress ------------------------------------------------------------------------------------
+    @property
+    def train_loop(self) -> Any:
+        return self._train_loop
+
+    @property
+    def val_loop(self) -> Any:
+        return self._val_loop
+
+    @property
+    def test_loop(self) -> Any:
+        return self._test_loop
+
+    @property
+    def epoch(self) -> int:
+        return self._train_loop.epoch if self._train_loop is not None else 0
+
+    @property
+    def iter(self) -> int:
+        return self._train_loop.iter if self._train_loop is not None else 0
+
+    @property
+    def max_epochs(self) -> int:
+        return self._train_loop.max_epochs if self._train_loop is not None else 0
+
+    @property
+    def max_iters(self) -> int:
+        return self._train_loop.max_iters if self._train_loop is not None else 0
+
+    @property
+    def is_main_process(self) -> bool:
+        return self.rank == 0
+
+    # --- outputs: work dir, log file, visualizer -----------------------------------------------------
+    @property
+    def visualizer(self) -> Visualizer:
+        if self._visualizer is None:
+            self._open_outputs()
+        assert self._visualizer is not None
+        return self._visualizer
+
+    def _open_outputs(self) -> None:
+        """Create the run's log dir (rank 0), log file, resolved-config dump and visualizer backends."""
+        if self.log_dir is None:
+            self.timestamp = broadcast_object(time.strftime("%Y%m%d_%H%M%S"))
+            self.log_dir = broadcast_object(str(_unique_dir(Path(self.work_dir) / self.timestamp))
+                                            if self.is_main_process else None)
+        if not self.is_main_process:
+            if self._visualizer is None:
+                self._visualizer = Visualizer([])
+            return
+        log_dir = Path(self.log_dir)
+        log_dir.mkdir(parents=True, exist_ok=True)
+        if self._log_file is None:
+            self._log_file = add_log_file(self.logger, str(log_dir / f"{self.timestamp}.log"))
+        if not self._config_dumped:
+            name = Path(self.filename).stem if self._named_file else "config"
+            Config(to_plain(self.cfg)).dump(Path(self.work_dir) / f"{name}.yaml")
+            self._config_dumped = True
+        if self._visualizer is None:
+            self._visualizer = components.build_visualizer(self, str(log_dir / "vis_data"))
+            self._finalizer.detach()
+            self._finalizer = weakref.finalize(self, _close_outputs, self.logger, [self._visualizer])
+            self._visualizer.add_config(to_plain(self.cfg))
+
+    def close(self) -> None:
+        """Close the visualizer backends and the log file (the next phase reopens them)."""
+        visualizer, self._visualizer = self._visualizer, None
+        self._log_file = None
+        _close_outputs(self.logger, [visualizer])
+
+    def __enter__(self) -> Runner:
+        self._in_context = True
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self._in_context = False
+        self.close()
+
+    def _run_phase(self, mode: str, body: Callable[[], Any]) -> Any:
+        """Run one phase with outputs open; an error is logged (traceback to the file) and re-raised."""
+        self.mode = mode
+        try:
+            self._open_outputs()
+            self.logger.info(f"vidcore {__version__}, torch {torch.__version__}, {mode} on {self.device} "
+                             f"(world size {self.world_size}), seed {self.seed}, work dir {self.work_dir}")
+            return body()
+        except BaseException as exc:
+            log_exception_to_file(self.logger, exc)
+            raise
+        finally:
+            self.mode = None
+            if not self._in_context:
+                self.close()
+
+    # --- phases --------------------------------------------------------------------------------------
+    def train(self) -> nn.Module:
+        """Train (validating as configured); returns the model."""
+        missing = [key for key in ("train_dataloader", "train_cfg", "optim_wrapper") if not self.cfg.get(key)]
+        if missing:
+            raise ConfigError(f"{self.filename or '<config>'}: training needs {', '.join(missing)}")
+        self._eval_configured("test")  # a half-configured test split fails now, not after training
+        return self._run_phase("train", self._train)
+
+    def _train(self) -> nn.Module:
+        self._train_loop = components.build_train_loop(self)
+        self.optim_wrapper = components.build_optim_wrapper(self)
+        self.param_schedulers = components.build_param_schedulers(self)
+        if self._val_loop is None and self._eval_configured("val"):
+            self._val_loop = components.build_eval_loop(self, "val")
+        self.call_hook("before_run")
+        self._load_or_resume()
+        model = self._train_loop.run()
+        self._weights_loaded = True
+        self.call_hook("after_run")
+        return model
+
+    def val(self) -> dict[str, float]:
+        """Validate once (loading `load_from` unless weights are already loaded); returns the metrics."""
+        if not self._eval_configured("val"):
+            raise ConfigError(f"{self.filename or '<config>'}: validation needs val_dataloader and val_evaluator")
+        return self._run_phase("val", lambda: self._evaluate("val"))
+
+    def test(self, dump: str | None = None) -> dict[str, float]:
+        """Test once; with `dump` (a .json or .pkl path) also write every prediction there."""
+        if not self.test_loop_configured:
+            raise ConfigError(f"{self.filename or '<config>'}: testing needs test_dataloader and test_evaluator")
+        dump_metric = DumpResults(dump) if dump else None
+        return self._run_phase("test", lambda: self._evaluate("test", dump_metric))
+
+    @property
+    def test_loop_configured(self) -> bool:
+        return self._eval_configured("test")
+
+    def _eval_configured(self, split: str) -> bool:
+        loader, evaluator = self.cfg.get(f"{split}_dataloader"), self.cfg.get(f"{split}_evaluator")
+        if f"{split}_cfg" in self.cfg and self.cfg[f"{split}_cfg"] is None:
+            return False
+        if bool(loader) != bool(evaluator):
+            present, absent = (f"{split}_dataloader", f"{split}_evaluator")[:: 1 if loader else -1]
+            raise ConfigError(f"{self.filename or '<config>'}: {present} is set but {absent} is not; "
+                              f"set both (or neither) to {'validate' if split == 'val' else 'test'}")
+        return bool(loader)
+
+    def _evaluate(self, split: str, extra_metric: Any = None) -> dict[str, float]:
+        loop = components.build_eval_loop(self, split, extra_metric)
+        if split == "val":
+            self._val_loop = loop
+        else:
+            self._test_loop = loop
+        self.call_hook("before_run")
+        if not self._weights_loaded and self.cfg.get("load_from"):
+            self.load_checkpoint(self.cfg["load_from"])
+        metrics = loop.run()
+        self.call_hook("after_run")
+        return metrics
+
+    # --- train / predict steps -----------------------------------------------------------------------
+    def train_step(self, data_batch: Any) -> dict[str, torch.Tensor]:
+        return train_step(self.model, self._preprocessor, self.optim_wrapper, data_batch)
+
+    def predict_step(self, data_batch: Any) -> Any:
+        return predict_step(unwrap_model(self.model), self._preprocessor, data_batch)
+
+    # --- checkpoints ---------------------------------------------------------------------------------
+    def _load_or_resume(self) -> None:
+        resume = self.cfg.get("resume", False)
+        path: str | None = None
+        if resume is True or resume == "auto":
+            path = find_last_checkpoint(self.work_dir)
+            if path is None:
+                self.logger.warning(f"resume: no checkpoint in {self.work_dir} yet; starting from the beginning")
+        elif isinstance(resume, str) and resume:
+            path = resume
+        elif resume not in (False, None):
+            raise ConfigError(f"{self.where('resume')}: expected true, false or a checkpoint path, got {resume!r}")
+        if path is not None:
+            self.resume(path)
+        elif self.cfg.get("load_from"):
+            self.load_checkpoint(self.cfg["load_from"])
+
+    def load_checkpoint(self, path: str) -> dict[str, Any]:
+        """Load model weights only (`load_from`): keys that fit are loaded, the rest reported."""
+        checkpoint = load_checkpoint(path, map_location="cpu")
+        report = load_state_dict(self.model, checkpoint, strict=False, source=str(path))
+        if not report.loaded_keys:
+            raise CheckpointError(f"{path}: no weight in it fits {type(unwrap_model(self.model)).__name__}: "
+                                  + "; ".join(report.lines()))
+        if report.ok:
+            self.logger.info(f"loaded weights from {path}")
+        else:
+            self.logger.warning(f"loaded weights from {path}: {report}")
+        self._weights_loaded = True
+        self.call_hook("after_load_checkpoint", checkpoint=checkpoint)
+        return checkpoint
+
+    def resume(self, path: str) -> None:
+        """Restore everything a checkpoint holds, so training continues as if never interrupted."""
+        checkpoint = load_checkpoint(path, map_location="cpu")
+        self.resuming = True
+        try:
+            restore_checkpoint(self, checkpoint, str(path))
+            self.call_hook("after_load_checkpoint", checkpoint=checkpoint)
+        finally:
+            self.resuming = False
+        self._weights_loaded = True
+        self.logger.info(f"resumed from {path} at epoch {self.epoch}, iteration {self.iter}")
+
+    def save_checkpoint(self, path: str | os.PathLike[str], save_optimizer: bool = True,
+                        save_param_scheduler: bool = True) -> None:
+        """Write a full checkpoint (rank 0). Every rank must call it: all ranks' RNG states are saved."""
+        checkpoint = make_checkpoint(self, save_optimizer, save_param_scheduler)
+        self.call_hook("before_save_checkpoint", checkpoint=checkpoint)
+        if self.is_main_process:
+            save_checkpoint(checkpoint, path)
+
+
+def _copy_config(value: Any) -> Any:
+    """A copy of the config's dicts and lists; objects in it (a model or dataset given from Python) are kept."""
+    if isinstance(value, Mapping):
+        return {key: _copy_config(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_copy_config(item) for item in value]
+    return value
+
+
+def _unique_dir(path: Path) -> Path:
+    """`path`, or `path_1`, `path_2`, ... when two runs start within the same second."""
+    candidate, number = path, 1
+    while candidate.exists():
+        candidate = path.with_name(f"{path.name}_{number}")
+        number += 1
+    return candidate
+
+
+def _close_outputs(logger: Any, visualizers: list[Visualizer | None]) -> None:
+    """Close the log file, then every visualizer (also run at interpreter exit for a forgotten runner)."""
+    close_logger(logger)
+    for visualizer in visualizers:
+        if visualizer is not None:
+            visualizer.close()
