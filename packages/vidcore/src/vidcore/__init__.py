@@ -1,7 +1,7 @@
 """vidcore: a config-driven training engine for video understanding whose core knows nothing about video.
 
 Public API (imported lazily, so `import vidcore` stays cheap and never imports torch):
-`Config`, `load_config`, `Registry`, `default_registry`, `register`, `hookimpl`, `hookspec`, and the error
+`Config`, `load_config`, `Runner`, `Registry`, `default_registry`, `register`, `hookimpl`, `hookspec`, and the error
 types `VidcoreError`, `ConfigError`, `RegistryError`, `BuildError`, `PluginError`, `CheckpointError`,
 `DataError`.
 """
@@ -23,6 +23,7 @@ _LAZY = {
     "register": "vidcore.registry",
     "hookimpl": "vidcore.plugins.markers",
     "hookspec": "vidcore.plugins.markers",
+    "Runner": "vidcore.runner",
 }
 
 __all__ = [

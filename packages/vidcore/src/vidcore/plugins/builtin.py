@@ -44,6 +44,5 @@ CORE_COMPONENTS: dict[str, dict[str, str]] = {
 
 @hookimpl
 def vidcore_register(registry: Registry) -> None:
-    registry.add_kind("collate_fns")  # functions (`collate_fn: {type: pseudo_collate}`), looked up, not called
     for kind, components in CORE_COMPONENTS.items():
         registry.register_many(kind, components)

@@ -27,6 +27,7 @@ KINDS: tuple[str, ...] = (
     "loops",
     "samplers",
     "weight_inits",
+    "collate_fns",  # functions, looked up by name (`collate_fn: {type: pseudo_collate}`) rather than called
 )
 
 DIST_SEPARATOR = "::"
