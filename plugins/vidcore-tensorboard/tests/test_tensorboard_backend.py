@@ -15,8 +15,9 @@ from tensorboard.backend.event_processing.event_accumulator import EventAccumula
 from vidcore.errors import BuildError
 from vidcore.registry import Registry, default_registry
 from vidcore.testing import check_vis_backend
+from vidcore.visualization.media import frames_grid
 from vidcore_tensorboard import backend as backend_module
-from vidcore_tensorboard.backend import TensorboardVisBackend, frames_grid
+from vidcore_tensorboard.backend import TensorboardVisBackend
 
 
 def read_events(log_dir: Path) -> EventAccumulator:
@@ -91,7 +92,7 @@ def test_config_is_logged_as_a_yaml_code_block(tmp_path: Path) -> None:
     assert text.startswith("```yaml\n") and text.endswith("```")
     assert yaml.safe_load(text[len("```yaml\n"):-3]) == {
         "model": {"type": "Toy", "widths": [8, 16]}, "work_dir": "w", "optim_wrapper": {"lr": 0.1},
-        "custom": repr(Path("x"))}
+        "custom": "x"}
 
 
 def test_images_round_trip_exactly(tmp_path: Path) -> None:
@@ -143,11 +144,6 @@ def test_video_goes_to_add_video_when_moviepy_is_usable(tmp_path: Path, monkeypa
     assert (tag, step, kwargs) == ("clip", 2, {"fps": 8})
     assert tensor.shape == (1, 5, 3, 4, 6)  # N, T, C, H, W as SummaryWriter.add_video expects
     np.testing.assert_array_equal(tensor[0].transpose(0, 2, 3, 1), clip)
-
-
-def test_frames_grid_layout() -> None:
-    clip = random_frames(3, 2, 4, 3)
-    np.testing.assert_array_equal(frames_grid(clip), np.concatenate(list(clip), axis=1))
 
 
 def test_rejects_arrays_outside_the_protocol(tmp_path: Path) -> None:

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 from typing import Any, Mapping
 
-import numpy as np
 import yaml
 from vidcore.errors import BuildError
+from vidcore.plain_data import to_plain
 from vidcore.visualization.backend import BaseVisBackend
+from vidcore.visualization.media import as_rgb_array, frames_grid, scalar_value
 
-__all__ = ["TensorboardVisBackend", "frames_grid", "config_markdown"]
+__all__ = ["TensorboardVisBackend", "config_markdown"]
 
 
 class TensorboardVisBackend(BaseVisBackend):
@@ -50,15 +50,15 @@ class TensorboardVisBackend(BaseVisBackend):
 
     def add_scalars(self, scalars: Mapping[str, float], step: int) -> None:
         for key, value in scalars.items():
-            number = _to_float(value)
+            number = scalar_value(value)
             if number is not None:
                 self.writer.add_scalar(key, number, int(step))
 
     def add_image(self, name: str, image: Any, step: int = 0) -> None:
-        self.writer.add_image(name, _check_frames(image, 3, name), int(step), dataformats="HWC")
+        self.writer.add_image(name, as_rgb_array(image, 3, name), int(step), dataformats="HWC")
 
     def add_video(self, name: str, frames: Any, step: int = 0, fps: int = 4) -> None:
-        clip = _check_frames(frames, 4, name)
+        clip = as_rgb_array(frames, 4, name)
         if self.video_as_grid or not _moviepy_available():
             self.writer.add_image(name, frames_grid(clip), int(step), dataformats="HWC")
             return
@@ -72,48 +72,8 @@ class TensorboardVisBackend(BaseVisBackend):
 
 def config_markdown(config: Mapping[str, Any]) -> str:
     """The config as a fenced YAML code block (TensorBoard's text panel renders Markdown)."""
-    text = yaml.safe_dump(_plain(config), sort_keys=False, allow_unicode=True, width=110)
+    text = yaml.safe_dump(to_plain(config), sort_keys=False, allow_unicode=True, width=110)
     return f"```yaml\n{text}```"
-
-
-def frames_grid(frames: np.ndarray, columns: int = 8) -> np.ndarray:
-    """A TxHxWx3 clip as one image: frames left to right, `columns` per row, black where the grid is short."""
-    count, height, width, channels = frames.shape
-    columns = max(1, min(columns, count))
-    rows = math.ceil(count / columns)
-    grid = np.zeros((rows * height, columns * width, channels), dtype=frames.dtype)
-    for index, frame in enumerate(frames):
-        row, column = divmod(index, columns)
-        grid[row * height:(row + 1) * height, column * width:(column + 1) * width] = frame
-    return grid
-
-
-def _plain(value: Any) -> Any:
-    """Mappings, sequences and scalars as plain YAML types; anything else as its repr."""
-    if isinstance(value, Mapping):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    return repr(value)
-
-
-def _to_float(value: Any) -> float | None:
-    if isinstance(value, (bool, str)) or value is None:
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _check_frames(array: Any, ndim: int, name: str) -> np.ndarray:
-    data = np.asarray(array.detach().cpu() if hasattr(array, "detach") else array)
-    expected = "HxWx3" if ndim == 3 else "TxHxWx3"
-    if data.ndim != ndim or data.shape[-1] != 3 or data.dtype != np.uint8:
-        raise ValueError(f"'{name}': expected a {expected} uint8 array, got shape {data.shape} {data.dtype}")
-    return data
 
 
 _MOVIEPY: bool | None = None

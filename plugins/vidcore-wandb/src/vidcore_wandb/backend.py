@@ -16,15 +16,15 @@ from __future__ import annotations
 
 import atexit
 import importlib.util
-import math
 import os
 import sys
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-import numpy as np
 from vidcore.errors import BuildError
+from vidcore.plain_data import to_plain
 from vidcore.visualization.backend import BaseVisBackend
+from vidcore.visualization.media import as_rgb_array, frames_grid, scalar_value
 
 from .mode import choose_mode
 
@@ -98,25 +98,25 @@ class WandbVisBackend(BaseVisBackend):
 
     # --- the protocol -------------------------------------------------------------------------------
     def add_config(self, config: Mapping[str, Any]) -> None:
-        self.run.config.update(_plain(config), allow_val_change=True)
+        self.run.config.update(to_plain(config), allow_val_change=True)
         if self.log_code_name:
             self.run.log_code(name=self.log_code_name)
 
     def add_scalars(self, scalars: Mapping[str, float], step: int) -> None:
-        data = {key: number for key, value in scalars.items() if (number := _to_float(value)) is not None}
+        data = {key: number for key, value in scalars.items() if (number := scalar_value(value)) is not None}
         if data:
             self._log(data, step)
 
     def add_image(self, name: str, image: Any, step: int = 0) -> None:
         import wandb
 
-        self._log({name: wandb.Image(_check_frames(image, 3, name))}, step)
+        self._log({name: wandb.Image(as_rgb_array(image, 3, name))}, step)
 
     def add_video(self, name: str, frames: Any, step: int = 0, fps: int = 4) -> None:
         """A GIF when `imageio` is installed (`pip install wandb[media]`), else an image grid of the frames."""
         import wandb
 
-        clip = _check_frames(frames, 4, name)
+        clip = as_rgb_array(frames, 4, name)
         if importlib.util.find_spec("imageio") is None:
             self._log({name: wandb.Image(frames_grid(clip))}, step)
         else:
@@ -180,44 +180,4 @@ def _metric_definitions(cfg: Mapping[str, Any] | Sequence[Mapping[str, Any]] | N
             raise BuildError(f"define_metric_cfg entry {item!r} has no 'name'")
         item.setdefault("step_metric", STEP_METRIC)
     return items
-
-
-def frames_grid(frames: np.ndarray, columns: int = 8) -> np.ndarray:
-    """A TxHxWx3 clip as one image: frames left to right, `columns` per row, black where the grid is short."""
-    count, height, width, channels = frames.shape
-    columns = max(1, min(columns, count))
-    rows = math.ceil(count / columns)
-    grid = np.zeros((rows * height, columns * width, channels), dtype=frames.dtype)
-    for index, frame in enumerate(frames):
-        row, column = divmod(index, columns)
-        grid[row * height:(row + 1) * height, column * width:(column + 1) * width] = frame
-    return grid
-
-
-def _plain(value: Any) -> Any:
-    """Mappings, sequences and scalars as plain JSON types; anything else as its repr."""
-    if isinstance(value, Mapping):
-        return {str(key): _plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_plain(item) for item in value]
-    if value is None or isinstance(value, (bool, int, float, str)):
-        return value
-    return repr(value)
-
-
-def _to_float(value: Any) -> float | None:
-    if isinstance(value, (bool, str)) or value is None:
-        return None
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def _check_frames(array: Any, ndim: int, name: str) -> np.ndarray:
-    data = np.asarray(array.detach().cpu() if hasattr(array, "detach") else array)
-    expected = "HxWx3" if ndim == 3 else "TxHxWx3"
-    if data.ndim != ndim or data.shape[-1] != 3 or data.dtype != np.uint8:
-        raise ValueError(f"'{name}': expected a {expected} uint8 array, got shape {data.shape} {data.dtype}")
-    return data
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import re
 import struct
 import zlib
@@ -11,6 +10,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .backend import BaseVisBackend
+from .media import as_rgb_array, scalar_value
 
 __all__ = ["LocalVisBackend", "SCALARS_FILE", "MODES", "write_png"]
 
@@ -46,12 +46,12 @@ class LocalVisBackend(BaseVisBackend):
             file.write(json.dumps(record) + "\n")
 
     def add_image(self, name: str, image: Any, step: int = 0) -> None:
-        write_png(self._image_path(name, step), _uint8_array(image, 3, name))
+        write_png(self._image_path(name, step), as_rgb_array(image, 3, name))
 
     def add_video(self, name: str, frames: Any, step: int = 0, fps: int = 4) -> None:
         import numpy as np
 
-        clip = _uint8_array(frames, 4, name)
+        clip = as_rgb_array(frames, 4, name)
         write_png(self._image_path(name, step), np.concatenate(list(clip), axis=1))
 
     def _image_path(self, name: str, step: int) -> Path:
@@ -66,7 +66,7 @@ def scalar_record(scalars: Mapping[str, Any], step: int) -> dict[str, Any]:
     record: dict[str, Any] = {}
     values: dict[str, Any] = {}
     for key, value in scalars.items():
-        number = _json_number(value)
+        number = scalar_value(value, finite=True)
         if key in _POSITION_KEYS:
             record[key] = int(number) if number is not None else value
             continue
@@ -79,25 +79,6 @@ def scalar_record(scalars: Mapping[str, Any], step: int) -> dict[str, Any]:
     ordered["step"] = int(step)
     ordered.update(values)
     return ordered
-
-
-def _json_number(value: Any) -> float | None:
-    """A finite float, or None (JSON has no NaN or infinity)."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None
-
-
-def _uint8_array(data: Any, ndim: int, name: str) -> Any:
-    import numpy as np
-
-    array = np.asarray(data.detach().cpu() if hasattr(data, "detach") else data)
-    if array.ndim != ndim or array.shape[-1] != 3 or array.dtype != np.uint8:
-        expected = "HxWx3" if ndim == 3 else "TxHxWx3"
-        raise ValueError(f"'{name}': expected a {expected} uint8 array, got shape {array.shape} {array.dtype}")
-    return array
 
 
 def write_png(path: str | Path, image: Any) -> None:
