@@ -1,3 +1,39 @@
-"""vidcore plugin: video datasets, decoders (decord, PyAV, raw frames), sampling and spatial transforms, ActionDataPreprocessor, AccMetric."""
+"""vidcore plugin: video datasets, decoders (decord, PyAV, raw frames), sampling and spatial transforms,
+ActionDataPreprocessor, AccMetric.
+
+Public names are imported on first access, so `import vidcore_video` imports neither torch nor av.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
+
+_LAZY = {
+    "ActionDataSample": "vidcore_video.data_sample",
+    "DecodeError": "vidcore_video.errors",
+    "VideoDataset": "vidcore_video.datasets.video_dataset",
+    "RawframeDataset": "vidcore_video.datasets.rawframe_dataset",
+    "SyntheticVideoDataset": "vidcore_video.datasets.synthetic",
+    "BaseActionDataset": "vidcore_video.datasets.base",
+    "Compose": "vidcore_video.transforms.compose",
+    "ActionDataPreprocessor": "vidcore_video.models.data_preprocessor",
+    "MixupBlending": "vidcore_video.models.blending",
+    "CutmixBlending": "vidcore_video.models.blending",
+    "AccMetric": "vidcore_video.evaluation.acc_metric",
+    "dump_results": "vidcore_video.evaluation.dump",
+}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'vidcore_video' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

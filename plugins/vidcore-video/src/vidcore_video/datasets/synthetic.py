@@ -1,0 +1,124 @@
+"""`SyntheticVideoDataset`: a small, deterministic set of real encoded videos, generated on first use into
+a cache folder, then served exactly like a `VideoDataset`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+from vidcore.errors import ConfigError
+
+from .synthetic_patterns import CODEC_EXTENSIONS, PATTERNS, encode_video, render_video
+from .video_dataset import VideoDataset
+
+__all__ = ["SyntheticVideoDataset", "ensure_synthetic_videos", "cache_dir"]
+
+GENERATOR_VERSION = 3  # bump when the drawing changes, so old caches are not reused
+SPLITS = ("train", "val", "test")
+ANNOTATIONS = "annotations.txt"
+CLASSES = "classes.txt"
+PARAMETERS = "params.json"
+
+
+def cache_dir() -> Path:
+    """$VIDCORE_CACHE_DIR, else $XDG_CACHE_HOME/vidcore, else ~/.cache/vidcore."""
+    if os.environ.get("VIDCORE_CACHE_DIR"):
+        return Path(os.environ["VIDCORE_CACHE_DIR"]).expanduser()
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "vidcore"
+
+
+def ensure_synthetic_videos(params: dict[str, Any], data_root: str | os.PathLike | None = None) -> Path:
+    """The folder holding the videos for `params`, generating it if needed.
+
+    Generation writes into a private temporary folder next to the target and renames it into place, so
+    concurrent processes (DataLoader workers, several ranks) never see a half-written set: the first
+    rename wins and the others discard their copy.
+    """
+    key = hashlib.sha1(json.dumps({**params, "version": GENERATOR_VERSION}, sort_keys=True).encode()).hexdigest()
+    root = Path(data_root).expanduser() if data_root else cache_dir() / "synthetic" / key[:16]
+    if _is_complete(root, params):
+        return root
+    if root.exists() and any(root.iterdir()) and not _is_complete(root, params):
+        raise ConfigError(f"data_root {root} exists and is not a synthetic video set; choose an empty folder")
+    root.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.tmp-", dir=root.parent))
+    try:
+        _generate(staging, params)
+        if root.exists():
+            root.rmdir()  # an empty folder the user created
+        os.rename(staging, root)
+    except OSError:
+        shutil.rmtree(staging, ignore_errors=True)
+        if not _is_complete(root, params):  # not a lost race: a real failure
+            raise
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return root
+
+
+def _is_complete(root: Path, params: dict[str, Any]) -> bool:
+    """True when `root` holds a finished set for `params`; ConfigError when it holds one for other params."""
+    recorded = root / PARAMETERS
+    if not recorded.is_file():
+        return False
+    found = json.loads(recorded.read_text())
+    if found != {**params, "version": GENERATOR_VERSION}:
+        raise ConfigError(f"{root} holds synthetic videos made with other parameters ({found}); "
+                          "choose another data_root or delete it")
+    return True
+
+
+def _generate(folder: Path, params: dict[str, Any]) -> None:
+    names = list(PATTERNS)[: params["num_classes"]]
+    extension = CODEC_EXTENSIONS[params["codec"]]
+    width, height = params["size"]
+    (folder / "videos").mkdir()
+    lines = []
+    for video in range(params["videos_per_class"]):
+        for label, name in enumerate(names):
+            rng = np.random.default_rng([params["seed"], SPLITS.index(params["split"]), label, video])
+            frames = render_video(label, rng, params["num_frames"], height, width)
+            relative = f"videos/{name}_{video:03d}{extension}"
+            encode_video(str(folder / relative), frames, params["fps"], params["codec"])
+            lines.append(f"{relative} {label}\n")
+    (folder / ANNOTATIONS).write_text("".join(lines))
+    (folder / CLASSES).write_text("".join(f"{name}\n" for name in names))
+    (folder / PARAMETERS).write_text(json.dumps({**params, "version": GENERATOR_VERSION}, sort_keys=True))
+
+
+class SyntheticVideoDataset(VideoDataset):
+    """Generated videos whose class is a moving spatial pattern in random colours (see
+    `synthetic_patterns`). Learnable by a 2D CNN, not by mean colour. Files are cached under
+    `data_root` (default `~/.cache/vidcore/synthetic/<hash of the parameters>`) and reused; each split
+    draws different videos from the same `seed`."""
+
+    def __init__(self, pipeline: Sequence[Any], num_classes: int = 4, videos_per_class: int = 16,
+                 num_frames: int = 16, size: int | Sequence[int] = (96, 72), fps: int = 16, seed: int = 0,
+                 split: str = "train", data_root: str | None = None, codec: str = "libx264",
+                 test_mode: bool = False, on_decode_error: str = "raise", max_decode_retries: int = 10) -> None:
+        if not 2 <= num_classes <= len(PATTERNS):
+            raise ConfigError(f"SyntheticVideoDataset: num_classes must be in [2, {len(PATTERNS)}], got {num_classes}")
+        if split not in SPLITS:
+            raise ConfigError(f"SyntheticVideoDataset: split must be one of {SPLITS}, got {split!r}")
+        if codec not in CODEC_EXTENSIONS:
+            raise ConfigError(f"SyntheticVideoDataset: codec must be one of {list(CODEC_EXTENSIONS)}, got {codec!r}")
+        width, height = (size, size) if isinstance(size, int) else (int(size[0]), int(size[1]))
+        if width < 16 or height < 16 or width % 2 or height % 2:
+            raise ConfigError(f"SyntheticVideoDataset: size must be even and >= 16 per side, got {size!r}")
+        if videos_per_class < 1 or num_frames < 1 or fps < 1:
+            raise ConfigError("SyntheticVideoDataset: videos_per_class, num_frames and fps must be >= 1")
+        params = {"num_classes": num_classes, "videos_per_class": videos_per_class, "num_frames": num_frames,
+                  "size": [width, height], "fps": fps, "seed": seed, "split": split, "codec": codec}
+        self.data_root = str(ensure_synthetic_videos(params, data_root))
+        super().__init__(os.path.join(self.data_root, ANNOTATIONS), pipeline, data_prefix=self.data_root,
+                         num_classes=num_classes, label_file=os.path.join(self.data_root, CLASSES),
+                         test_mode=test_mode, on_decode_error=on_decode_error,
+                         max_decode_retries=max_decode_retries)

@@ -1,0 +1,79 @@
+"""`AccMetric`: top-k and mean class accuracy for single-label data, mean average precision for multi-label
+data; logged as `acc/top1`, `acc/top5`, `acc/mean1`, `acc/mean_average_precision`."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Sequence
+
+import numpy as np
+from vidcore.errors import ConfigError
+from vidcore.evaluation import BaseMetric
+
+from .accuracy import mean_average_precision, mean_class_accuracy, top_k_accuracy
+
+__all__ = ["AccMetric"]
+
+_METRICS = ("top_k_accuracy", "mean_class_accuracy", "mean_average_precision")
+
+
+class AccMetric(BaseMetric):
+    """Accuracy of `pred_score` against `gt_label` (mmaction2's AccMetric).
+
+    `metric_list`: any of 'top_k_accuracy' (keys `top{k}` for k in `metric_options.top_k_accuracy.topk`),
+    'mean_class_accuracy' (`mean1`), 'mean_average_precision' (for multi-hot labels).
+    """
+
+    default_prefix = "acc"
+
+    def __init__(self, metric_list: str | Sequence[str] = ("top_k_accuracy", "mean_class_accuracy"),
+                 collect_device: str = "cpu",
+                 metric_options: Mapping[str, Any] | None = None, prefix: str | None = None) -> None:
+        super().__init__(collect_device=collect_device, prefix=prefix)
+        metrics = (metric_list,) if isinstance(metric_list, str) else tuple(metric_list)
+        unknown = [m for m in metrics if m not in _METRICS]
+        if unknown or not metrics:
+            raise ConfigError(f"AccMetric: unknown metric {unknown or metric_list!r}; choose from {list(_METRICS)}")
+        self.metrics = metrics
+        options = dict(metric_options) if metric_options else {}
+        topk = dict(options.get("top_k_accuracy") or {}).get("topk", (1, 5))
+        topk = (topk,) if isinstance(topk, int) else tuple(topk)
+        if not topk or not all(isinstance(k, int) and k > 0 for k in topk):
+            raise ConfigError(f"AccMetric: metric_options.top_k_accuracy.topk must be positive ints, got {topk!r}")
+        self.topk = topk
+
+    def process(self, data_batch: Any, data_samples: Sequence[Any]) -> None:
+        for sample in data_samples:
+            score = sample.get("pred_score") if hasattr(sample, "get") else sample.pred_score
+            label = sample.get("gt_label") if hasattr(sample, "get") else sample.gt_label
+            if score is None or label is None:
+                raise ValueError("AccMetric needs data samples with both pred_score and gt_label")
+            score = _to_numpy(score).astype(np.float32)
+            label = _to_numpy(label)
+            self.results.append({"pred": score, "label": int(label.reshape(-1)[0]) if label.size == 1 else label})
+
+    def compute_metrics(self, results: list[Any]) -> dict[str, float]:
+        scores = np.stack([result["pred"] for result in results])
+        labels = [result["label"] for result in results]
+        multi_label = not isinstance(labels[0], int)
+        metrics: dict[str, float] = {}
+        if not multi_label:
+            label_array = np.asarray(labels)
+            if "top_k_accuracy" in self.metrics:
+                for k, value in zip(self.topk, top_k_accuracy(scores, label_array, self.topk)):
+                    metrics[f"top{k}"] = value
+            if "mean_class_accuracy" in self.metrics:
+                metrics["mean1"] = mean_class_accuracy(scores, label_array)
+        if "mean_average_precision" in self.metrics:
+            if multi_label:
+                targets = np.stack(labels)
+            else:
+                targets = np.zeros_like(scores)
+                targets[np.arange(len(labels)), labels] = 1
+            metrics["mean_average_precision"] = mean_average_precision(scores, targets)
+        return metrics
+
+
+def _to_numpy(value: Any) -> np.ndarray:
+    if hasattr(value, "detach"):
+        return value.detach().cpu().numpy()
+    return np.asarray(value)

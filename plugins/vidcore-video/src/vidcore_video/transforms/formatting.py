@@ -1,0 +1,79 @@
+"""The end of a pipeline: `FormatShape` lays the clip out for the model, `PackActionInputs` turns it into
+`{"inputs": uint8 tensor, "data_samples": ActionDataSample}`."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from vidcore.errors import DataError
+
+from .clip import as_clip, require
+
+__all__ = ["FormatShape", "PackActionInputs"]
+
+_FORMATS = ("NCHW", "NCTHW")
+
+
+class FormatShape:
+    """(M, H, W, C) frames -> 'NCHW': (M, C, H, W), the frames of all clips and crops as a batch of images
+    (2D models); 'NCTHW': (crops * clips, C, T, H, W) with T = `clip_len` (3D models). `collapse` drops
+    a leading dimension of 1. The result is one contiguous array — the pipeline's only full copy."""
+
+    def __init__(self, input_format: str, collapse: bool = False) -> None:
+        require(input_format in _FORMATS, f"FormatShape: input_format must be one of {_FORMATS}, got {input_format!r}")
+        self.input_format = input_format
+        self.collapse = collapse
+
+    def __call__(self, results: dict) -> dict:
+        imgs = as_clip(results["imgs"])
+        if self.input_format == "NCHW":
+            imgs = imgs.transpose(0, 3, 1, 2)
+        else:
+            num_clips, clip_len = int(results["num_clips"]), int(results["clip_len"])
+            if imgs.shape[0] % (num_clips * clip_len):
+                raise DataError(f"{results.get('filename') or results.get('frame_dir') or 'sample'}: "
+                                f"{imgs.shape[0]} frames cannot form clips of num_clips={num_clips} x "
+                                f"clip_len={clip_len}")
+            imgs = imgs.reshape((-1, num_clips, clip_len) + imgs.shape[1:])  # views x clips x T x H x W x C
+            imgs = imgs.transpose(0, 1, 5, 2, 3, 4)
+            imgs = imgs.reshape((-1,) + imgs.shape[2:])
+        if self.collapse:
+            if imgs.shape[0] != 1:
+                raise DataError(f"FormatShape(collapse=True) needs a single clip, got {imgs.shape[0]}")
+            imgs = imgs[0]
+        results["imgs"] = np.ascontiguousarray(imgs)
+        results["input_shape"] = results["imgs"].shape
+        return results
+
+    def __repr__(self) -> str:
+        return f"FormatShape(input_format={self.input_format!r}, collapse={self.collapse})"
+
+
+class PackActionInputs:
+    """`imgs` -> `inputs` (a torch tensor sharing the array's memory, uint8 unless a transform made floats);
+    `label` -> `data_samples.gt_label`; the `meta_keys` present in the results -> `data_samples.metainfo`."""
+
+    def __init__(self, meta_keys: Sequence[str] = ("img_shape", "img_key", "video_id", "timestamp", "filename",
+                                                   "frame_dir", "num_clips", "clip_len")) -> None:
+        require(isinstance(meta_keys, (list, tuple)) and all(isinstance(k, str) for k in meta_keys),
+                f"PackActionInputs: meta_keys must be a list of strings, got {meta_keys!r}")
+        self.meta_keys = tuple(meta_keys)
+
+    def __call__(self, results: dict) -> dict:
+        import torch
+
+        from ..data_sample import ActionDataSample
+
+        if "imgs" not in results:
+            raise DataError("PackActionInputs: no 'imgs' in the results; is a decode step missing?")
+        imgs = as_clip(results["imgs"])
+        if not imgs.flags["C_CONTIGUOUS"]:
+            imgs = np.ascontiguousarray(imgs)
+        sample = ActionDataSample(metainfo={key: results[key] for key in self.meta_keys if key in results})
+        if results.get("label") is not None:
+            sample.set_gt_label(results["label"])
+        return {"inputs": torch.from_numpy(imgs), "data_samples": sample}
+
+    def __repr__(self) -> str:
+        return f"PackActionInputs(meta_keys={self.meta_keys})"
