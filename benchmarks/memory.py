@@ -1,7 +1,7 @@
 """Resident memory while decoding many clips, per decoder: does it grow (a leak) or stay flat?
 
 Each backend runs in its own fresh process: Init + SampleFrames 1x1x8 + Decode over N clips (default 2000,
-`--quick` 200) of the benchmark's 10 s 320x240 H.264 videos (2 s with `--quick`), cycling over 3 files.
+`--quick` 50) of the benchmark's 10 s 320x240 H.264 videos (2 s with `--quick`), cycling over 3 files.
 Growth is measured from the end of a warm-up (the first 10% of clips) to the end; the target is < 50 MB.
 RSS comes from psutil when installed, else /proc/self/statm. Prints one JSON object.
 """
@@ -57,13 +57,13 @@ def measure(backend: str, paths: list[str], clips: int) -> dict[str, object]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="200 clips of 2 s videos (CI smoke size)")
+    parser.add_argument("--quick", action="store_true", help="50 clips of 2 s videos (CI smoke size)")
     parser.add_argument("--clips", type=int, default=None, help="clips per backend (default 2000, quick 200)")
     parser.add_argument("--data-dir", default=None, help="where the generated videos are cached")
     parser.add_argument("--worker", choices=sorted(DECODERS), help=argparse.SUPPRESS)
     parser.add_argument("--paths", nargs="*", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    clips = args.clips or (200 if args.quick else 2000)
+    clips = args.clips or (50 if args.quick else 2000)
     if args.worker:
         print(json.dumps(measure(args.worker, args.paths, clips)))
         return

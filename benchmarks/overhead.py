@@ -122,7 +122,10 @@ def main() -> None:
     parser.add_argument("--hidden", type=int, default=1536)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (1: least noise)")
+    parser.add_argument("--quick", action="store_true", help="tiny CI smoke size (10 steps, 1 repeat)")
     args = parser.parse_args()
+    if args.quick:
+        args.steps, args.repeats, args.hidden = 10, 1, 256
     torch.set_num_threads(args.threads)
     registry = Registry(loader=PluginManager(allow=[], block=[]).register_into)
     dataset = Samples(args.steps * args.batch_size, args.dim)
