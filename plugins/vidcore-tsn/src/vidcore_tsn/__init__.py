@@ -1,3 +1,35 @@
-"""vidcore plugin: TSN — Recognizer2D, torchvision ResNet backbones, TSNHead, AvgConsensus and TSN configs."""
+"""vidcore plugin: TSN — Recognizer2D, torchvision ResNet backbones, TSNHead, AvgConsensus and TSN configs.
+
+Public names are imported on first access, so `import vidcore_tsn` imports neither torch nor torchvision.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
 
 __version__ = "0.1.0"
+
+_LAZY = {
+    "Recognizer2D": "vidcore_tsn.recognizer",
+    "ResNet": "vidcore_tsn.backbones.resnet",
+    "TSNHead": "vidcore_tsn.heads.tsn_head",
+    "AvgConsensus": "vidcore_tsn.consensus",
+    "CrossEntropyLoss": "vidcore_tsn.losses",
+    "apply_init_cfg": "vidcore_tsn.weight_init",
+    "init_recognizer": "vidcore_tsn.inference",
+    "inference_recognizer": "vidcore_tsn.inference",
+    "Prediction": "vidcore_tsn.inference",
+}
+
+__all__ = ["__version__", *_LAZY]
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'vidcore_tsn' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -2,10 +2,23 @@
 
 from vidcore import hookimpl
 
+MODELS = {
+    "Recognizer2D": "vidcore_tsn.recognizer:Recognizer2D",
+    "ResNet": "vidcore_tsn.backbones.resnet:ResNet",
+    "TSNHead": "vidcore_tsn.heads.tsn_head:TSNHead",
+    "AvgConsensus": "vidcore_tsn.consensus:AvgConsensus",
+    "CrossEntropyLoss": "vidcore_tsn.losses:CrossEntropyLoss",
+}
+
+WEIGHT_INITS = {
+    name: f"vidcore_tsn.weight_init:{name}" for name in ("Normal", "Constant", "Kaiming", "Xavier", "Pretrained")
+}
+
 
 @hookimpl
 def vidcore_register(registry):
-    pass
+    registry.register_many("models", MODELS)
+    registry.register_many("weight_inits", WEIGHT_INITS)
 
 
 @hookimpl

@@ -1,0 +1,43 @@
+"""Classification losses for recognizers: cross-entropy on hard class indices or on soft (mixup) targets."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+__all__ = ["CrossEntropyLoss"]
+
+
+class CrossEntropyLoss(nn.Module):
+    """Cross-entropy scaled by `loss_weight`.
+
+    Hard labels (`(N,)` class indices) use `torch.nn.functional.cross_entropy`; soft labels (`(N, K)`
+    probabilities, e.g. after mixup/cutmix or label smoothing) use `-sum(target * log_softmax)`.
+    `class_weight` (K floats) weights each class in both cases, normalised as torch does for hard labels.
+    """
+
+    def __init__(self, loss_weight: float = 1.0, class_weight: Sequence[float] | None = None) -> None:
+        super().__init__()
+        self.loss_weight = float(loss_weight)
+        weight = torch.tensor(class_weight, dtype=torch.float32) if class_weight is not None else None
+        self.register_buffer("class_weight", weight, persistent=False)
+
+    def forward(self, cls_score: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
+        cls_score = cls_score.float()
+        if cls_score.shape == label.shape:
+            log_prob = F.log_softmax(cls_score, dim=-1)
+            target = label.float()
+            if self.class_weight is None:
+                loss = -(target * log_prob).sum(dim=-1).mean()
+            else:
+                per_sample = -(target * log_prob * self.class_weight).sum(dim=-1)
+                loss = per_sample.sum() / (target * self.class_weight).sum()
+        elif label.dim() == 1 and cls_score.dim() == 2 and label.shape[0] == cls_score.shape[0]:
+            loss = F.cross_entropy(cls_score, label.long(), weight=self.class_weight)
+        else:
+            raise ValueError(f"CrossEntropyLoss: scores of shape {tuple(cls_score.shape)} do not fit labels of "
+                             f"shape {tuple(label.shape)}; expected (N,) class indices or (N, K) soft labels")
+        return self.loss_weight * loss
