@@ -10,6 +10,7 @@ import os
 import pickle
 import re
 import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Sequence
@@ -19,21 +20,24 @@ from torch import nn
 
 from .errors import CheckpointError
 
-__all__ = ["save_checkpoint", "load_checkpoint", "load_state_dict", "LoadReport", "DEFAULT_REVISE_KEYS"]
+__all__ = ["save_checkpoint", "load_checkpoint", "load_state_dict", "LoadReport", "DEFAULT_REVISE_KEYS",
+           "is_temp_file", "remove_temp_files"]
 
 # Keys saved from a DistributedDataParallel model start with `module.`; strip it by default.
 DEFAULT_REVISE_KEYS: tuple[tuple[str, str], ...] = ((r"^module\.", ""),)
 _LISTED_KEYS = 10
+_TEMP_SUFFIX = ".tmp"
 
 
 def save_checkpoint(checkpoint: Mapping[str, Any], path: str | os.PathLike[str]) -> None:
     """Write `checkpoint` to `path` atomically: a temp file in the same folder, fsync, then rename.
 
-    A crash or a full disk leaves either the old file or the new one, never a truncated file.
+    A crash or a full disk leaves either the old file or the new one, never a truncated file; a process
+    killed while writing leaves at most a temp file `.<name>.<random>.tmp` (see `remove_temp_files`).
     """
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=_TEMP_SUFFIX, dir=target.parent)
     try:
         with os.fdopen(handle, "wb") as file:
             torch.save(dict(checkpoint), file)
@@ -45,6 +49,30 @@ def save_checkpoint(checkpoint: Mapping[str, Any], path: str | os.PathLike[str])
             os.unlink(temp_name)
         raise
     _fsync_directory(target.parent)
+
+
+def is_temp_file(name: str) -> bool:
+    """Whether `name` is a temp file that an interrupted `save_checkpoint` (or last_checkpoint write) left."""
+    return name.startswith(".") and name.endswith(_TEMP_SUFFIX) and (".pth" in name or "last_checkpoint" in name)
+
+
+def remove_temp_files(directory: str | os.PathLike[str]) -> list[Path]:
+    """Delete the temp files that killed checkpoint writes left in `directory`; return what was removed.
+
+    They are never read: a checkpoint becomes visible only by the rename at the end of a complete write.
+    """
+    folder = Path(directory)
+    if not folder.is_dir():
+        return []
+    removed = []
+    for entry in sorted(folder.iterdir()):
+        if is_temp_file(entry.name) and entry.is_file():
+            try:
+                entry.unlink()
+            except FileNotFoundError:
+                continue
+            removed.append(entry)
+    return removed
 
 
 def _fsync_directory(directory: Path) -> None:
@@ -62,7 +90,11 @@ def _fsync_directory(directory: Path) -> None:
 
 
 def load_checkpoint(path: str | os.PathLike[str], map_location: Any = "cpu") -> dict[str, Any]:
-    """Read a checkpoint with `torch.load(weights_only=True)`; every failure is a CheckpointError naming the file."""
+    """Read a checkpoint with `torch.load(weights_only=True)`; every failure is a CheckpointError naming the file.
+
+    There is deliberately no unsafe mode here: unpickling arbitrary objects can run code from the file. The one
+    escape hatch is `vidcore convert-checkpoint --unsafe-load`, which rewrites a trusted file as plain tensors.
+    """
     file = Path(path)
     if not file.exists():
         raise CheckpointError(f"{file}: checkpoint file not found")
@@ -71,20 +103,44 @@ def load_checkpoint(path: str | os.PathLike[str], map_location: Any = "cpu") -> 
     try:
         checkpoint = torch.load(file, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        if "weights only" in str(exc).lower() or "weights_only" in str(exc):
-            found = re.search(r"Unsupported global: GLOBAL (\S+)", str(exc))
-            what = f"e.g. {found.group(1)}" if found else first_line
+        found = re.search(r"[Uu]nsupported (?:global: )?GLOBAL (\S+)", str(exc))
+        if found:
             raise CheckpointError(
-                f"{file}: the checkpoint holds Python objects that cannot be loaded safely ({what})"
-            ) from exc
-        raise CheckpointError(f"{file}: not a readable checkpoint, corrupt or not a torch file ({first_line})") from exc
+                f"{file}: the checkpoint holds Python objects that cannot be loaded safely (e.g. {found.group(1)}); if "
+                f"you trust the file, convert it once with: vidcore convert-checkpoint {file} OUT.pth --config CFG "
+                "--unsafe-load") from exc
+        raise CheckpointError(
+            f"{file}: not a readable checkpoint, corrupt or not a torch file ({_detail(exc)})") from exc
     except Exception as exc:  # torch.load fails in many ways on a damaged file (IndexError, RuntimeError, ...)
-        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        detail = _incomplete_archive(file) or _detail(exc)
         raise CheckpointError(f"{file}: not a readable checkpoint, truncated or corrupt ({detail})") from exc
     if not isinstance(checkpoint, dict):
         raise CheckpointError(f"{file}: expected a checkpoint dict, found {type(checkpoint).__name__}")
     return checkpoint
+
+
+def _incomplete_archive(file: Path) -> str | None:
+    """What to say about a zip-format checkpoint whose end is missing (torch's own error is an errno or miniz)."""
+    try:
+        with open(file, "rb") as handle:
+            starts_like_zip = handle.read(4) == b"PK\x03\x04"
+        if starts_like_zip and not zipfile.is_zipfile(file):
+            return f"the file ends early: an incomplete archive of {file.stat().st_size} bytes"
+    except OSError:
+        pass
+    return None
+
+
+def _detail(exc: BaseException) -> str:
+    """The informative line of a loading error (for weights-only errors, the unpickler's reason, not torch's
+    advice to load unsafely)."""
+    text = str(exc)
+    if "Weights only load failed" in text:
+        text = text.split("WeightsUnpickler error:", 1)[-1] if "WeightsUnpickler error:" in text else \
+            text.split("\n", 1)[-1]
+    boilerplate = ("Weights only load failed", "Please file an issue", "Check the documentation")
+    lines = [line.strip() for line in text.splitlines() if line.strip() and not line.strip().startswith(boilerplate)]
+    return lines[0].split(". ")[0].rstrip(".") if lines else type(exc).__name__
 
 
 @dataclass

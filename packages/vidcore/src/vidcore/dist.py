@@ -23,11 +23,20 @@ __all__ = [
     "barrier",
     "broadcast_object",
     "all_gather_object",
+    "all_reduce_max",
+    "all_reduce_min",
     "unwrap_model",
+    "DEFAULT_TIMEOUT_S",
 ]
 
+# How long a collective waits for the other ranks before it fails (env_cfg.dist_cfg.timeout). A rank that
+# dies is noticed at once (its sockets close) and torchrun stops the others; this bounds the case of a
+# rank that hangs, or a job not started by torchrun.
+DEFAULT_TIMEOUT_S = 1800.0
+_CPU_GROUP: Any = None
 
-def init_distributed(backend: str | None = None, timeout_s: float = 1800.0) -> bool:
+
+def init_distributed(backend: str | None = None, timeout_s: float = DEFAULT_TIMEOUT_S) -> bool:
     """Join the process group that `torchrun` describes (env RANK, WORLD_SIZE, MASTER_ADDR/PORT).
 
     Does nothing when WORLD_SIZE is unset or 1, or when a group already exists. The backend defaults to
@@ -87,6 +96,31 @@ def all_gather_object(obj: Any) -> list[Any]:
     gathered: list[Any] = [None] * get_world_size()
     dist.all_gather_object(gathered, obj)
     return gathered
+
+
+def _cpu_group() -> Any:
+    """A process group for small CPU tensors: the default one when it runs gloo, else a gloo group (created
+    on first use, which every rank reaches at the same point)."""
+    global _CPU_GROUP
+    if "gloo" in str(dist.get_backend()):
+        return None
+    if _CPU_GROUP is None:
+        _CPU_GROUP = dist.new_group(backend="gloo")
+    return _CPU_GROUP
+
+
+def all_reduce_max(value: int) -> int:
+    """The largest of every rank's `value` (the value itself in a single process). Collective."""
+    if not is_distributed():
+        return value
+    tensor = torch.tensor([value], dtype=torch.int64)
+    dist.all_reduce(tensor, op=dist.ReduceOp.MAX, group=_cpu_group())
+    return int(tensor.item())
+
+
+def all_reduce_min(value: int) -> int:
+    """The smallest of every rank's `value` (the value itself in a single process). Collective."""
+    return -all_reduce_max(-value)
 
 
 def unwrap_model(model: nn.Module) -> nn.Module:

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import sys
+import time
 from typing import Sequence
 
 from .. import __version__
 from ..errors import VidcoreError
 from .commands import CORE_COMMANDS
 
-__all__ = ["main", "build_parser", "USER_ERROR_EXIT"]
+__all__ = ["main", "build_parser", "one_line", "USER_ERROR_EXIT", "DISTRIBUTED_FAILURE_EXIT"]
 
 USER_ERROR_EXIT = 2
+DISTRIBUTED_FAILURE_EXIT = 1  # a collective failed: another rank died or hung (see docs/reliability.md)
 
 
 def build_parser(strict_plugins: bool = False, plugin_commands: bool = True) -> argparse.ArgumentParser:
@@ -53,13 +57,69 @@ def main(argv: Sequence[str] | None = None) -> int:
             import traceback
 
             traceback.print_exc()
-        print(f"vidcore: error: {exc}", file=sys.stderr)
-        return USER_ERROR_EXIT
-    except KeyboardInterrupt:
-        print("vidcore: interrupted", file=sys.stderr)
-        return 130
+        return _fail(f"vidcore: error: {one_line(str(exc))}", USER_ERROR_EXIT)
+    except KeyboardInterrupt as exc:
+        # TrainingInterrupted (vidcore.runner.interrupt): stopped on SIGINT/SIGTERM after saving a checkpoint
+        message = getattr(exc, "message", None) or "interrupted"
+        return _fail(f"vidcore: {message}", int(getattr(exc, "exit_status", 130)))
     except BrokenPipeError:
         return 0
+    except Exception as exc:
+        if debug or not _is_distributed_failure(exc):
+            import traceback
+
+            _record_for_torchrun(traceback.format_exc())
+            raise
+        return _fail(f"vidcore: error: {_distributed_failure_line(exc)}", DISTRIBUTED_FAILURE_EXIT)
+
+
+def one_line(message: str) -> str:
+    """A message as one line (user errors are one line; this keeps a multi-line cause from breaking that)."""
+    return "; ".join(line.strip() for line in message.strip().splitlines() if line.strip())
+
+
+def _fail(line: str, status: int) -> int:
+    print(line, file=sys.stderr)
+    _record_for_torchrun(line)
+    return status
+
+
+def _record_for_torchrun(message: str) -> None:
+    """Under torchrun, write the error where its failure summary looks (`TORCHELASTIC_ERROR_FILE`, the JSON of
+    torch.distributed.elastic's error files), so the summary's root cause shows vidcore's message."""
+    path = os.environ.get("TORCHELASTIC_ERROR_FILE")
+    if not path or os.path.exists(path):
+        return
+    try:
+        with open(path, "w", encoding="utf-8") as file:
+            json.dump({"message": {"message": message, "extraInfo": {"py_callstack": message,
+                                                                     "timestamp": str(int(time.time()))}}}, file)
+    except OSError:
+        pass
+
+
+def _is_distributed_failure(exc: BaseException) -> bool:
+    """A torch.distributed collective failed: a peer closed its connection (it died) or the timeout passed.
+    gloo reports these as plain RuntimeErrors, recognised by their origin in the message."""
+    if "torch" not in sys.modules:
+        return False
+    import torch.distributed as dist
+
+    if not (dist.is_available() and dist.is_initialized()):
+        return False
+    if isinstance(exc, getattr(dist, "DistError", ())):
+        return True
+    text = str(exc)
+    return isinstance(exc, RuntimeError) and any(origin in text for origin in ("gloo", "NCCL", "c10d", "ProcessGroup"))
+
+
+def _distributed_failure_line(exc: BaseException) -> str:
+    import torch.distributed as dist
+
+    detail = next((line.strip() for line in str(exc).splitlines() if line.strip()), type(exc).__name__)
+    return (f"rank {dist.get_rank()} of {dist.get_world_size()}: a collective operation failed because another "
+            "process of the job died or hung (see that process's own error; env_cfg.dist_cfg.timeout bounds the wait "
+            f"for a hung one): {type(exc).__name__}: {detail}")
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
+from ..checkpoint import remove_temp_files
 from .hook import Hook
 from .metric_rule import is_better, pick_metric, resolve_rule
 
@@ -23,7 +24,10 @@ def write_last_checkpoint(work_dir: str | os.PathLike[str], checkpoint_path: str
     """Record the newest checkpoint in `<work_dir>/last_checkpoint` (what `resume: true` reads), atomically."""
     target = Path(work_dir) / LAST_CHECKPOINT_FILE
     temporary = target.with_name(f".{LAST_CHECKPOINT_FILE}.tmp")
-    temporary.write_text(str(Path(checkpoint_path).resolve()), encoding="utf-8")
+    with open(temporary, "w", encoding="utf-8") as file:
+        file.write(str(Path(checkpoint_path).resolve()))
+        file.flush()
+        os.fsync(file.fileno())
     os.replace(temporary, target)
 
 
@@ -83,6 +87,12 @@ class CheckpointHook(Hook):
         if self.save_best and runner.val_loop is None:
             runner.logger.warning("checkpoint: save_best is set but no validation is configured; "
                                   "no best checkpoint will be written")
+        if runner.is_main_process:
+            folders = dict.fromkeys([self._directory, work_dir])  # checkpoints; last_checkpoint
+            removed = [path for folder in folders for path in remove_temp_files(folder)]
+            if removed:
+                runner.logger.info(f"removed {len(removed)} temp file(s) left by interrupted checkpoint writes: "
+                                   + ", ".join(path.name for path in removed))
 
     def _due(self, count: int, total: int) -> bool:
         since_begin = count - self.save_begin
@@ -91,18 +101,27 @@ class CheckpointHook(Hook):
 
     def after_train_epoch(self, runner: Runner) -> None:
         if self._counts_epochs and self._due(runner.epoch + 1, runner.max_epochs):
-            self._save_or_defer(runner, f"epoch_{runner.epoch + 1}.pth")
+            validates_next = runner.train_loop.by_epoch and runner.train_loop.val_due()
+            self._save_or_defer(runner, f"epoch_{runner.epoch + 1}.pth", validates_next)
 
     def after_train_iter(self, runner: Runner, batch_idx: int, data_batch: Any = None,
                          outputs: Mapping[str, Any] | None = None) -> None:
         if not self._counts_epochs and self._due(runner.iter + 1, runner.max_iters):
-            self._save_or_defer(runner, f"iter_{runner.iter + 1}.pth")
+            loop = runner.train_loop
+            # an epoch-based loop validates after the epoch's last iteration only
+            ends_epoch = not loop.by_epoch or loop.inner_iter + 1 == loop.epoch_length
+            self._save_or_defer(runner, f"iter_{runner.iter + 1}.pth", ends_epoch and loop.val_due())
 
-    def _save_or_defer(self, runner: Runner, filename: str) -> None:
-        if runner.val_loop is not None and runner.train_loop.val_due():
+    def _save_or_defer(self, runner: Runner, filename: str, validates_next: bool) -> None:
+        """Write now, or after the validation that runs next (so the checkpoint holds its results)."""
+        if runner.val_loop is not None and validates_next:
             self._pending = filename
         else:
             self._write(runner, filename)
+
+    def save_now(self, runner: Runner, filename: str) -> Path:
+        """Write a checkpoint of the current position outside the schedule (a stop on SIGINT/SIGTERM)."""
+        return self._write(runner, filename)
 
     # --- best checkpoint -----------------------------------------------------------------------------
     def after_val_epoch(self, runner: Runner, metrics: Mapping[str, float] | None = None) -> None:
@@ -144,8 +163,8 @@ class CheckpointHook(Hook):
         if str(path) not in self._kept:
             self._kept.append(str(path))
         runner.save_checkpoint(path, self.save_optimizer, self.save_param_scheduler)
+        runner.record_last_checkpoint(path)
         if runner.is_main_process:
-            write_last_checkpoint(runner.work_dir, path)
             runner.logger.info(f"saved checkpoint {path}")
             self._remove_old()
         return path

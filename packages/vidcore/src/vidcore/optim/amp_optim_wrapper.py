@@ -72,7 +72,14 @@ class AmpOptimWrapper(OptimWrapper):
             self.loss_scaler.unscale_(self.optimizer)
             self._clip_gradients()
         self.loss_scaler.step(self.optimizer, **kwargs)
+        if self._found_inf():
+            self.skipped_steps += 1
         self.loss_scaler.update(self._static_scale)
+
+    def _found_inf(self) -> bool:
+        """Whether the scaler found inf/NaN gradients and so skipped the step just taken (before `update`)."""
+        found = self.loss_scaler._found_inf_per_device(self.optimizer)  # type: ignore[union-attr]
+        return any(bool(value.item()) for value in found.values())
 
     def state_dict(self) -> dict[str, Any]:
         state = self.optimizer.state_dict()

@@ -33,6 +33,7 @@ class OptimWrapper:
         self.clip_grad = self._check_clip_grad(clip_grad)
         self.accumulative_counts = accumulative_counts
         self.last_grad_norm: torch.Tensor | None = None
+        self.skipped_steps = 0  # optimizer steps skipped by a loss scaler (inf/NaN gradients), see AmpOptimWrapper
         self._inner_count = 0
         self._window_start = 0
         self._max_counts: int | None = None
@@ -103,6 +104,15 @@ class OptimWrapper:
         self._inner_count += 1
         if self.should_update():
             self.step()
+            self.zero_grad()
+
+    def skip_update(self) -> None:
+        """Count an iteration whose batch is dropped (`nan_policy: skip_batch`): no backward. At the end of
+        an accumulation window the step still runs if earlier batches of the window left gradients."""
+        self._inner_count += 1
+        if self.should_update():
+            if any(p.grad is not None for group in self.optimizer.param_groups for p in group["params"]):
+                self.step()
             self.zero_grad()
 
     def backward(self, loss: torch.Tensor, **kwargs: Any) -> None:

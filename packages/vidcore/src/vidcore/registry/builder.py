@@ -159,7 +159,7 @@ def _check_arguments(target: Any, label: str, args: dict[str, Any], path: tuple[
         for key in args:
             if key not in parameters:
                 message = f"{label} got an unexpected argument '{key}'"
-                suggestions = close_matches(key, named, limit=1)
+                suggestions = close_matches(str(key), named, limit=1)
                 if suggestions:
                     message += f"; did you mean '{suggestions[0]}'?"
                 message += f" (accepted: {', '.join(named) or 'none'})"

@@ -1,8 +1,10 @@
 """The training engine: `Runner`, its loops, samplers, collate functions and message hub."""
 
 from .collate import default_collate, pseudo_collate
+from .interrupt import TrainingInterrupted
 from .loops import EpochBasedTrainLoop, IterBasedTrainLoop, TestLoop, ValLoop
 from .message_hub import HistoryBuffer, MessageHub
+from .nan_guard import NonFiniteLossError
 from .runner import Runner
 from .samplers import DefaultSampler, InfiniteSampler
 
@@ -18,4 +20,6 @@ __all__ = [
     "default_collate",
     "MessageHub",
     "HistoryBuffer",
+    "TrainingInterrupted",
+    "NonFiniteLossError",
 ]

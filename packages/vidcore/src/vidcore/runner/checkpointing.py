@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
+import re
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping
 
 import torch
 
 from .. import __version__
-from ..checkpoint import load_state_dict
+from ..checkpoint import load_checkpoint, load_state_dict
 from ..dist import all_gather_object, unwrap_model
 from ..errors import CheckpointError
 from ..hooks.checkpoint_hook import LAST_CHECKPOINT_FILE
@@ -19,7 +20,9 @@ from ..randomness import get_rng_state, set_rng_state
 if TYPE_CHECKING:
     from .runner import Runner
 
-__all__ = ["make_checkpoint", "restore_checkpoint", "find_last_checkpoint"]
+__all__ = ["make_checkpoint", "restore_checkpoint", "find_last_checkpoint", "find_resume_checkpoint"]
+
+_PERIODIC = re.compile(r"^(epoch|iter)_(\d+)\.pth$")
 
 
 def make_checkpoint(runner: Runner, save_optimizer: bool = True, save_param_scheduler: bool = True) -> dict:
@@ -129,3 +132,47 @@ def find_last_checkpoint(work_dir: str) -> str | None:
     if not Path(path).is_file():
         raise CheckpointError(f"{record}: names {path}, which does not exist")
     return path
+
+
+def find_resume_checkpoint(work_dir: str, warn: Callable[[str], None]) -> tuple[str, dict[str, Any]] | None:
+    """The newest checkpoint of `work_dir` that loads, and its content, for `resume: true` (None: none yet).
+
+    It is the file `last_checkpoint` names. When that file is missing or damaged (truncated, corrupt), or
+    `last_checkpoint` itself is missing or empty, the newest loadable periodic checkpoint (`epoch_N.pth`,
+    `iter_N.pth`) next to it is used instead, and `warn` says which file was skipped and which is used.
+    Only when checkpoints exist and none loads is it an error.
+    """
+    record = Path(work_dir) / LAST_CHECKPOINT_FILE
+    named = record.read_text(encoding="utf-8").strip() if record.is_file() else ""
+    candidates = [named] if named else []
+    folders = [Path(named).parent] if named else []
+    folders.append(Path(work_dir))
+    candidates += [str(path) for path in _periodic_checkpoints(folders) if str(path) != named]
+    skipped: list[str] = []
+    if not named and candidates:
+        skipped.append(f"{record} is missing or empty")
+    for path in candidates:
+        try:
+            checkpoint = load_checkpoint(path)
+        except CheckpointError as exc:
+            why = f"{path} (named in {record}) does not exist" if not Path(path).exists() else str(exc)
+            skipped.append(why)
+            continue
+        if skipped:
+            warn(f"resume: {skipped[0]}; resuming from the previous good checkpoint {path} instead")
+        return path, checkpoint
+    if named or skipped:
+        raise CheckpointError(f"resume: no loadable checkpoint in {work_dir}: " + "; ".join(skipped))
+    return None
+
+
+def _periodic_checkpoints(folders: list[Path]) -> list[Path]:
+    """`epoch_N.pth` / `iter_N.pth` in `folders`, newest written first."""
+    found: dict[Path, Path] = {}
+    for folder in folders:
+        if folder.is_dir():
+            for path in folder.iterdir():
+                if _PERIODIC.match(path.name) and path.is_file():
+                    found.setdefault(path.resolve(), path.resolve())
+    return sorted(found.values(), key=lambda path: (path.stat().st_mtime_ns, int(_PERIODIC.match(path.name)[2])),
+                  reverse=True)

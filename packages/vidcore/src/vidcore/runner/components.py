@@ -189,9 +189,18 @@ def build_visualizer(runner: Runner, save_dir: str) -> Visualizer:
         raise ConfigError(f"{runner.where('visualizer', next(iter(cfg)))}: unknown key (accepted: vis_backends)")
     if isinstance(backends_cfg, Mapping):
         backends_cfg = [backends_cfg]
-    backends = [runner.build_component(dict(backend), "vis_backends", ("visualizer", "vis_backends", index),
-                                       save_dir=save_dir)
-                for index, backend in enumerate(backends_cfg)]
+    backends: list[Any] = []
+    try:
+        for index, backend in enumerate(backends_cfg):
+            backends.append(runner.build_component(dict(backend), "vis_backends",
+                                                   ("visualizer", "vis_backends", index), save_dir=save_dir))
+    except BaseException:
+        for built in backends:  # the backends built so far must not stay open
+            try:
+                built.close()
+            except Exception:  # noqa: S110 - the build error is the one to report
+                pass
+        raise
     if not any(isinstance(backend, LocalVisBackend) for backend in backends):
         backends.insert(0, LocalVisBackend(save_dir))
     return Visualizer(backends, save_dir=save_dir)

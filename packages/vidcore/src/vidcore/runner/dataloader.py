@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import functools
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
+import re
+import sys
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 import torch
 from torch.utils.data import DataLoader
 
+from .. import errors
 from ..errors import ConfigError, VidcoreError
 from ..keypath import KeyPart, format_key_path
 from ..randomness import worker_init_fn
@@ -16,7 +19,7 @@ from .injection import accepted_arguments
 if TYPE_CHECKING:
     from ..registry import Registry
 
-__all__ = ["DATALOADER_KEYS", "build_dataloader", "seed_dataloader", "skip_batches"]
+__all__ = ["DATALOADER_KEYS", "build_dataloader", "seed_dataloader", "skip_batches", "user_errors_from_workers"]
 
 DATALOADER_KEYS = ("dataset", "sampler", "collate_fn", "batch_size", "num_workers", "persistent_workers",
                    "pin_memory", "drop_last", "prefetch_factor", "timeout")
@@ -119,3 +122,44 @@ def skip_batches(loader: Any, batches: int) -> bool:
         return False
     sampler.set_start(batches * batch_size)
     return True
+
+
+_WORKER_ERROR = re.compile(r"^Caught \w+ in DataLoader worker process \d+\.")
+_LAST_LINE = re.compile(r"^([A-Za-z_][\w.]*): (.+)$")
+
+
+def user_errors_from_workers(batches: Iterable[Any]) -> Iterator[Any]:
+    """`batches`, except that a user error (a VidcoreError, e.g. an undecodable file) raised in a DataLoader
+    worker comes back as that one-line error instead of torch's RuntimeError holding the worker's traceback."""
+    iterator = iter(batches)
+    while True:
+        try:
+            batch = next(iterator)
+        except StopIteration:
+            return
+        except Exception as exc:
+            user_error = _user_error_of_worker(exc)
+            if user_error is None:
+                raise
+            raise user_error from exc
+        yield batch
+
+
+def _user_error_of_worker(exc: Exception) -> VidcoreError | None:
+    """The VidcoreError a worker raised, rebuilt from torch's "Caught X in DataLoader worker process N" message
+    (its last line is `module.Class: message`); None for any other exception."""
+    text = str(exc)
+    if not _WORKER_ERROR.match(text):
+        return None
+    last = next((line for line in reversed(text.splitlines()) if line.strip()), "")
+    found = _LAST_LINE.match(last)
+    if found is None:
+        return None
+    module, _, name = found.group(1).rpartition(".")
+    raised = getattr(sys.modules.get(module), name, None)
+    if not (isinstance(raised, type) and issubclass(raised, VidcoreError)):
+        return None
+    kinds = (errors.DataError, errors.ConfigError, errors.CheckpointError, errors.BuildError, errors.RegistryError,
+             errors.PluginError, VidcoreError)
+    kind = next(kind for kind in kinds if issubclass(raised, kind))
+    return kind(found.group(2))

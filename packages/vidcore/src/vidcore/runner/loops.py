@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, Iterator
 import torch
 
 from ..errors import DataError
-from .dataloader import seed_dataloader, skip_batches
+from .dataloader import seed_dataloader, skip_batches, user_errors_from_workers
+from .nan_guard import NanGuard
 
 if TYPE_CHECKING:
     from ..evaluation import Evaluator
@@ -47,19 +48,23 @@ def _length(dataloader: Any) -> int:
 def _batches_from(loader: Any, start: int) -> Iterator[Any]:
     """The loader's batches from batch `start` on: skipped by the sampler when it can, else read and dropped."""
     if skip_batches(loader, start):
-        return iter(loader)
-    return itertools.islice(iter(loader), start, None)
+        return user_errors_from_workers(loader)
+    return itertools.islice(user_errors_from_workers(loader), start, None)
 
 
 class _TrainLoop(BaseLoop):
-    """What both train loops share: the iteration step, validation scheduling and resumable position."""
+    """What both train loops share: the iteration step, validation scheduling, resumable position, the
+    non-finite-loss policy (`nan_policy`, `max_consecutive_nan`: see NanGuard) and the safe points where
+    a SIGINT/SIGTERM stop takes effect."""
 
     by_epoch = True
 
-    def __init__(self, runner: Runner, dataloader: Any, val_begin: int, val_interval: int) -> None:
+    def __init__(self, runner: Runner, dataloader: Any, val_begin: int, val_interval: int,
+                 nan_policy: str = "raise", max_consecutive_nan: int = 10) -> None:
         super().__init__(runner, dataloader)
         self.val_begin = val_begin
         self.val_interval = _positive("val_interval", val_interval)
+        self.nan_guard = NanGuard(runner, nan_policy, max_consecutive_nan)
         self.stop_training = False
         self._epoch = 0
         self._iter = 0
@@ -92,6 +97,11 @@ class _TrainLoop(BaseLoop):
         self._iter += 1
         self.inner_iter += 1
 
+    def safe_point(self) -> None:
+        """Between iterations, outside every hook: where a requested stop (SIGINT/SIGTERM) writes its
+        checkpoint and ends training. Collective under DDP (all ranks reach the same safe points)."""
+        self.runner.stop_if_requested()
+
     def _val_due_at(self, count: int) -> bool:
         return count >= self.val_begin and (count % self.val_interval == 0 or count == self._val_total())
 
@@ -101,7 +111,8 @@ class _TrainLoop(BaseLoop):
     def state_dict(self) -> dict[str, Any]:
         """The position to resume from, as seen after the iteration/epoch whose hooks are running."""
         done = 1 if self._in_iteration else 0
-        state = {"epoch": self._epoch, "iter": self._iter + done, "inner_iter": self.inner_iter + done}
+        state = {"epoch": self._epoch, "iter": self._iter + done, "inner_iter": self.inner_iter + done,
+                 "nan_guard": self.nan_guard.state_dict()}
         if self._in_epoch_end:
             state.update(epoch=self._epoch + 1, inner_iter=0)
         return state
@@ -110,6 +121,7 @@ class _TrainLoop(BaseLoop):
         self._epoch = int(state["epoch"])
         self._iter = int(state["iter"])
         self.inner_iter = int(state.get("inner_iter", 0))
+        self.nan_guard.load_state_dict(state.get("nan_guard") or {})
 
 
 class EpochBasedTrainLoop(_TrainLoop):
@@ -119,8 +131,8 @@ class EpochBasedTrainLoop(_TrainLoop):
     by_epoch = True
 
     def __init__(self, runner: Runner, dataloader: Any, max_epochs: int, val_begin: int = 1,
-                 val_interval: int = 1) -> None:
-        super().__init__(runner, dataloader, val_begin, val_interval)
+                 val_interval: int = 1, nan_policy: str = "raise", max_consecutive_nan: int = 10) -> None:
+        super().__init__(runner, dataloader, val_begin, val_interval, nan_policy, max_consecutive_nan)
         self._max_epochs = _positive("max_epochs", max_epochs)
         self.epoch_length = _length(dataloader)
         if self.epoch_length == 0:
@@ -146,6 +158,7 @@ class EpochBasedTrainLoop(_TrainLoop):
         runner = self.runner
         runner.call_hook("before_train")
         while self._epoch < self._max_epochs and not self.stop_training:
+            self.safe_point()
             self.run_epoch()
             if runner.val_loop is not None and self._val_due_at(self._epoch):
                 runner.val_loop.run()
@@ -162,6 +175,8 @@ class EpochBasedTrainLoop(_TrainLoop):
                                                      self._iter - start + self.epoch_length)
         for batch_idx, data_batch in enumerate(_batches_from(self.dataloader, start), start=start):
             self.run_iter(batch_idx, data_batch)
+            if self.inner_iter < self.epoch_length:  # after the last one: once the epoch's end and validation ran
+                self.safe_point()
         self._in_epoch_end = True
         try:
             runner.call_hook("after_train_epoch")
@@ -179,8 +194,8 @@ class IterBasedTrainLoop(_TrainLoop):
     by_epoch = False
 
     def __init__(self, runner: Runner, dataloader: Any, max_iters: int, val_begin: int = 1,
-                 val_interval: int = 1000) -> None:
-        super().__init__(runner, dataloader, val_begin, val_interval)
+                 val_interval: int = 1000, nan_policy: str = "raise", max_consecutive_nan: int = 10) -> None:
+        super().__init__(runner, dataloader, val_begin, val_interval, nan_policy, max_consecutive_nan)
         self._max_iters = _positive("max_iters", max_iters)
         self._data_epoch = 0
         try:
@@ -241,6 +256,7 @@ class IterBasedTrainLoop(_TrainLoop):
         runner.optim_wrapper.initialize_count_status(runner.model, self._iter, self._max_iters)
         batches = self._batches()
         while self._iter < self._max_iters and not self.stop_training:
+            self.safe_point()
             self.run_iter(self._iter, next(batches))
             if runner.val_loop is not None and self._val_due_at(self._iter):
                 runner.val_loop.run()
@@ -266,7 +282,7 @@ class _EvalLoop(BaseLoop):
         runner.model.eval()
         seed_dataloader(self.dataloader, runner.seed)  # every evaluation sees the same data and augmentation
         with torch.no_grad():
-            for batch_idx, data_batch in enumerate(self.dataloader):
+            for batch_idx, data_batch in enumerate(user_errors_from_workers(self.dataloader)):
                 runner.call_hook(f"before_{mode}_iter", batch_idx=batch_idx, data_batch=data_batch)
                 outputs = runner.predict_step(data_batch)
                 self.evaluator.process(data_samples=outputs, data_batch=data_batch)

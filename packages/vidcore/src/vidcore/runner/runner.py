@@ -19,10 +19,20 @@ from torch import nn
 from .. import __version__
 from ..checkpoint import load_checkpoint, load_state_dict, save_checkpoint
 from ..config import Config, import_custom_modules
-from ..dist import broadcast_object, get_local_rank, get_rank, get_world_size, init_distributed, unwrap_model
+from ..dist import (
+    DEFAULT_TIMEOUT_S,
+    all_reduce_max,
+    broadcast_object,
+    get_local_rank,
+    get_rank,
+    get_world_size,
+    init_distributed,
+    unwrap_model,
+)
 from ..errors import CheckpointError, ConfigError
 from ..evaluation import DumpResults
 from ..hooks import HOOK_POINTS, Hook, get_priority
+from ..hooks.checkpoint_hook import write_last_checkpoint
 from ..keypath import KeyPart, format_key_path
 from ..model import BaseDataPreprocessor
 from ..plain_data import to_plain
@@ -30,8 +40,9 @@ from ..randomness import set_random_seed
 from ..registry import Registry, default_registry
 from ..visualization import Visualizer
 from . import components
-from .checkpointing import find_last_checkpoint, make_checkpoint, restore_checkpoint
+from .checkpointing import find_resume_checkpoint, make_checkpoint, restore_checkpoint
 from .injection import accepted_arguments
+from .interrupt import StopSignals, TrainingInterrupted, signal_name, stop_at_safe_point
 from .logger import add_log_file, build_logger, close_logger, log_exception_to_file
 from .message_hub import MessageHub
 from .steps import predict_step, train_step
@@ -49,7 +60,10 @@ class Runner:
     (`registry`, default: the process-wide one filled by installed plugins). Public state for hooks:
     `model`, `optim_wrapper`, `param_schedulers`, `train_loop`/`val_loop`/`test_loop`, `epoch`, `iter`,
     `max_epochs`, `max_iters`, `message_hub`, `logger`, `visualizer`, `work_dir`, `log_dir`, `seed`,
-    `rank`, `world_size`, `mode`.
+    `rank`, `world_size`, `mode`, `last_checkpoint` (path and loop position of the newest checkpoint this run
+    wrote, recorded by `record_last_checkpoint`). `strict_load_from = True` makes `load_from` fit the model exactly
+    (`vidcore test`). `train()` stops on SIGINT/SIGTERM at a safe point, after saving a checkpoint
+    (TrainingInterrupted; docs/reliability.md).
     """
 
     def __init__(self, cfg: Mapping[str, Any], filename: str | None = None, registry: Registry | None = None,
@@ -70,7 +84,9 @@ class Runner:
         self.registry = registry or default_registry()
 
         env_cfg = dict(data.get("env_cfg") or {})
-        self.distributed = init_distributed(backend=(env_cfg.get("dist_cfg") or {}).get("backend"))
+        dist_cfg = self._dist_cfg(env_cfg)
+        self.distributed = init_distributed(backend=dist_cfg.get("backend"),
+                                            timeout_s=dist_cfg.get("timeout", DEFAULT_TIMEOUT_S))
         self.rank = get_rank()
         self.world_size = get_world_size()
         if env_cfg.get("cudnn_benchmark"):
@@ -107,6 +123,9 @@ class Runner:
         self._log_file: Any = None
         self._config_dumped = False
         self._in_context = False
+        self._stop_signals: StopSignals | None = None
+        self.strict_load_from = False  # `vidcore test` sets it: the checkpoint must fit the model exactly
+        self.last_checkpoint: tuple[str, dict[str, Any]] | None = None  # written by this run: (path, position)
         self._finalizer = weakref.finalize(self, _close_outputs, self.logger, [])
 
     @classmethod
@@ -138,6 +157,17 @@ class Runner:
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise ConfigError(f"{self.where('randomness', 'seed')}: expected an integer, got {seed!r}")
         return dict(randomness)
+
+    def _dist_cfg(self, env_cfg: Mapping[str, Any]) -> dict[str, Any]:
+        """`env_cfg.dist_cfg`: `backend` (nccl, gloo) and `timeout` (seconds a collective waits for the others)."""
+        dist_cfg = env_cfg.get("dist_cfg") or {}
+        if not isinstance(dist_cfg, Mapping):
+            raise ConfigError(f"{self.where('env_cfg', 'dist_cfg')}: expected a mapping with backend and timeout")
+        timeout = dist_cfg.get("timeout", DEFAULT_TIMEOUT_S)
+        if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
+            raise ConfigError(f"{self.where('env_cfg', 'dist_cfg', 'timeout')}: expected a positive number of "
+                              f"seconds, got {timeout!r}")
+        return dict(dist_cfg)
 
     def _work_dir(self) -> Path:
         work_dir = self.cfg.get("work_dir")
@@ -225,18 +255,34 @@ class Runner:
                 self._visualizer = Visualizer([])
             return
         log_dir = Path(self.log_dir)
-        log_dir.mkdir(parents=True, exist_ok=True)
-        if self._log_file is None:
-            self._log_file = add_log_file(self.logger, str(log_dir / f"{self.timestamp}.log"))
-        if not self._config_dumped:
-            name = Path(self.filename).stem if self._named_file else "config"
-            Config(to_plain(self.cfg)).dump(Path(self.work_dir) / f"{name}.yaml")
-            self._config_dumped = True
+        try:
+            log_dir.mkdir(parents=True, exist_ok=True)
+            if self._log_file is None:
+                self._log_file = add_log_file(self.logger, str(log_dir / f"{self.timestamp}.log"))
+        except OSError as exc:
+            raise self._unwritable(exc, log_dir) from exc
         if self._visualizer is None:
             self._visualizer = components.build_visualizer(self, str(log_dir / "vis_data"))
             self._finalizer.detach()
             self._finalizer = weakref.finalize(self, _close_outputs, self.logger, [self._visualizer])
             self._visualizer.add_config(to_plain(self.cfg))
+
+    def _dump_config(self) -> None:
+        """`<work_dir>/<config name>.yaml`, the resolved config of the newest run (rank 0), written once the phase
+        has loaded its weights: a run that fails to start leaves the previous run's dump in place."""
+        if self._config_dumped or not self.is_main_process:
+            return
+        target = Path(self.work_dir) / f"{Path(self.filename).stem if self._named_file else 'config'}.yaml"
+        try:
+            Config(to_plain(self.cfg)).dump(target)
+        except OSError as exc:
+            raise self._unwritable(exc, target) from exc
+        self._config_dumped = True
+
+    def _unwritable(self, exc: OSError, path: Path) -> ConfigError:
+        source = self.locate(("work_dir",))  # None when --work-dir or the default named it
+        key = f"{source}: work_dir" if source else "work_dir"
+        return ConfigError(f"{key}: cannot write to {self.work_dir} ({exc.strerror or exc}: {exc.filename or path})")
 
     def close(self) -> None:
         """Close the visualizer backends and the log file (the next phase reopens them)."""
@@ -275,17 +321,27 @@ class Runner:
         if missing:
             raise ConfigError(f"{self.filename or '<config>'}: training needs {', '.join(missing)}")
         self._eval_configured("test")  # a half-configured test split fails now, not after training
-        return self._run_phase("train", self._train)
-
-    def _train(self) -> nn.Module:
+        # built before the phase opens its log dir: a config or data error leaves the work dir untouched
         self._train_loop = components.build_train_loop(self)
         self.optim_wrapper = components.build_optim_wrapper(self)
         self.param_schedulers = components.build_param_schedulers(self)
         if self._val_loop is None and self._eval_configured("val"):
             self._val_loop = components.build_eval_loop(self, "val")
+        return self._run_phase("train", self._train)
+
+    def _train(self) -> nn.Module:
         self.call_hook("before_run")
-        self._load_or_resume()
-        model = self._train_loop.run()
+        with StopSignals() as self._stop_signals:
+            try:
+                self._load_or_resume()
+                self._dump_config()
+                model = self._train_loop.run()
+                signum = self._requested_stop()
+                if signum:  # it came during the last epoch's end or validation: the final checkpoint is written
+                    raise TrainingInterrupted(signum, f"interrupted by {signal_name(signum)} as training finished "
+                                                      f"(iteration {self.iter}); its checkpoints are complete")
+            finally:
+                self._stop_signals = None
         self._weights_loaded = True
         self.call_hook("after_run")
         return model
@@ -294,14 +350,16 @@ class Runner:
         """Validate once (loading `load_from` unless weights are already loaded); returns the metrics."""
         if not self._eval_configured("val"):
             raise ConfigError(f"{self.filename or '<config>'}: validation needs val_dataloader and val_evaluator")
-        return self._run_phase("val", lambda: self._evaluate("val"))
+        loop = self._build_eval_loop("val")
+        return self._run_phase("val", lambda: self._evaluate(loop))
 
     def test(self, dump: str | None = None) -> dict[str, float]:
         """Test once; with `dump` (a .json or .pkl path) also write every prediction there."""
         if not self.test_loop_configured:
             raise ConfigError(f"{self.filename or '<config>'}: testing needs test_dataloader and test_evaluator")
         dump_metric = DumpResults(dump) if dump else None
-        return self._run_phase("test", lambda: self._evaluate("test", dump_metric))
+        loop = self._build_eval_loop("test", dump_metric)
+        return self._run_phase("test", lambda: self._evaluate(loop))
 
     @property
     def test_loop_configured(self) -> bool:
@@ -317,22 +375,45 @@ class Runner:
                               f"set both (or neither) to {'validate' if split == 'val' else 'test'}")
         return bool(loader)
 
-    def _evaluate(self, split: str, extra_metric: Any = None) -> dict[str, float]:
+    def _build_eval_loop(self, split: str, extra_metric: Any = None) -> Any:
         loop = components.build_eval_loop(self, split, extra_metric)
         if split == "val":
             self._val_loop = loop
         else:
             self._test_loop = loop
+        return loop
+
+    def _evaluate(self, loop: Any) -> dict[str, float]:
         self.call_hook("before_run")
         if not self._weights_loaded and self.cfg.get("load_from"):
-            self.load_checkpoint(self.cfg["load_from"])
+            self.load_checkpoint(self.cfg["load_from"], strict=self.strict_load_from)
+        self._dump_config()
         metrics = loop.run()
         self.call_hook("after_run")
         return metrics
 
     # --- train / predict steps -----------------------------------------------------------------------
     def train_step(self, data_batch: Any) -> dict[str, torch.Tensor]:
-        return train_step(self.model, self._preprocessor, self.optim_wrapper, data_batch)
+        return train_step(self.model, self._preprocessor, self.optim_wrapper, data_batch,
+                          guard=getattr(self._train_loop, "nan_guard", None))
+
+    # --- stopping on SIGINT / SIGTERM ----------------------------------------------------------------
+    def stop_if_requested(self) -> None:
+        """At a train loop's safe point: when SIGINT/SIGTERM arrived (on any rank), write a checkpoint of the
+        position and raise TrainingInterrupted. Collective under DDP: every rank calls it at the same points."""
+        stop_at_safe_point(self, self._requested_stop())
+
+    def _requested_stop(self) -> int:
+        """The signal number of a requested stop on any rank (0: none). Collective under DDP."""
+        local = self._stop_signals.signum if self._stop_signals is not None and self._stop_signals.signum else 0
+        return all_reduce_max(local) if self.distributed else local
+
+    def record_last_checkpoint(self, path: str | os.PathLike[str]) -> None:
+        """`path` (just written by every rank's `save_checkpoint`) becomes what `resume: true` picks up: rank 0
+        writes `<work_dir>/last_checkpoint`; every rank remembers the position it holds."""
+        if self.is_main_process:
+            write_last_checkpoint(self.work_dir, path)
+        self.last_checkpoint = (str(path), dict(self._train_loop.state_dict()))
 
     def predict_step(self, data_batch: Any) -> Any:
         return predict_step(unwrap_model(self.model), self._preprocessor, data_batch)
@@ -342,9 +423,12 @@ class Runner:
         resume = self.cfg.get("resume", False)
         path: str | None = None
         if resume is True or resume == "auto":
-            path = find_last_checkpoint(self.work_dir)
-            if path is None:
+            found = find_resume_checkpoint(self.work_dir, self.logger.warning)
+            if found is None:
                 self.logger.warning(f"resume: no checkpoint in {self.work_dir} yet; starting from the beginning")
+            else:
+                self._resume_from(*found)
+                return
         elif isinstance(resume, str) and resume:
             path = resume
         elif resume not in (False, None):
@@ -354,10 +438,11 @@ class Runner:
         elif self.cfg.get("load_from"):
             self.load_checkpoint(self.cfg["load_from"])
 
-    def load_checkpoint(self, path: str) -> dict[str, Any]:
-        """Load model weights only (`load_from`): keys that fit are loaded, the rest reported."""
+    def load_checkpoint(self, path: str, strict: bool = False) -> dict[str, Any]:
+        """Load model weights only (`load_from`): keys that fit are loaded, the rest reported; with `strict`,
+        any missing, unexpected or mis-shaped key is a CheckpointError and nothing is loaded."""
         checkpoint = load_checkpoint(path, map_location="cpu")
-        report = load_state_dict(self.model, checkpoint, strict=False, source=str(path))
+        report = load_state_dict(self.model, checkpoint, strict=strict, source=str(path))
         if not report.loaded_keys:
             raise CheckpointError(f"{path}: no weight in it fits {type(unwrap_model(self.model)).__name__}: "
                                   + "; ".join(report.lines()))
@@ -371,7 +456,9 @@ class Runner:
 
     def resume(self, path: str) -> None:
         """Restore everything a checkpoint holds, so training continues as if never interrupted."""
-        checkpoint = load_checkpoint(path, map_location="cpu")
+        self._resume_from(path, load_checkpoint(path, map_location="cpu"))
+
+    def _resume_from(self, path: str, checkpoint: dict[str, Any]) -> None:
         self.resuming = True
         try:
             restore_checkpoint(self, checkpoint, str(path))
@@ -387,7 +474,11 @@ class Runner:
         checkpoint = make_checkpoint(self, save_optimizer, save_param_scheduler)
         self.call_hook("before_save_checkpoint", checkpoint=checkpoint)
         if self.is_main_process:
-            save_checkpoint(checkpoint, path)
+            try:
+                save_checkpoint(checkpoint, path)
+            except OSError as exc:
+                raise CheckpointError(f"{path}: cannot write the checkpoint: {exc.strerror or exc}; the previous "
+                                      "checkpoints are intact") from exc
 
 
 def _copy_config(value: Any) -> Any:

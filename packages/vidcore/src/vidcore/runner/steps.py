@@ -9,6 +9,7 @@ from torch import nn
 
 if TYPE_CHECKING:
     from ..optim import OptimWrapper
+    from .nan_guard import NanGuard
 
 __all__ = ["parse_losses", "train_step", "predict_step"]
 
@@ -40,17 +41,27 @@ def parse_losses(losses: Mapping[str, Any]) -> tuple[torch.Tensor, dict[str, tor
 
 
 def train_step(model: nn.Module, preprocessor: nn.Module, optim_wrapper: OptimWrapper,
-               data_batch: Any) -> dict[str, torch.Tensor]:
+               data_batch: Any, guard: NanGuard | None = None) -> dict[str, torch.Tensor]:
     """Preprocess, forward in loss mode, backward and (at the end of an accumulation window) step.
 
     `model` may be DDP-wrapped (its forward synchronises gradients); `preprocessor` is the unwrapped
-    model's `data_preprocessor`. Returns the detached losses (and `grad_norm` when clipping by norm).
+    model's `data_preprocessor`. `guard` checks the loss between forward and backward (`nan_policy`):
+    a rejected batch gets no backward and no step. Returns the detached losses (and `grad_norm` when
+    clipping by norm).
     """
+    if guard is not None:
+        guard.before_forward(model)
     with optim_wrapper.optim_context(model):
         data = preprocessor(data_batch, True)
         losses = model(**data, mode="loss")
     loss, log_vars = parse_losses(losses)
+    if guard is not None and not guard.accept(loss, log_vars):
+        optim_wrapper.skip_update()
+        return log_vars
+    skipped_before = getattr(optim_wrapper, "skipped_steps", 0)
     optim_wrapper.update_params(loss)
+    if guard is not None and getattr(optim_wrapper, "skipped_steps", 0) > skipped_before:
+        guard.report_amp_skip(optim_wrapper)
     if optim_wrapper.last_grad_norm is not None:
         log_vars["grad_norm"] = optim_wrapper.last_grad_norm.detach()
     return log_vars

@@ -34,14 +34,36 @@ def add_test_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _load(args: argparse.Namespace) -> tuple[dict[str, Any], Any]:
-    """The resolved config as a dict to adjust, and the Config it came from (which names each key's file)."""
-    from ...config import load_config
+    """The resolved config as a dict to adjust, and the Config it came from (which names each key's file).
 
+    Also warns, one line per plugin, about installed plugins that failed to load (the run goes on; only a
+    config that needs their components fails, with the cause).
+    """
+    from ...config import load_config
+    from ...plugins.manager import get_plugin_manager
+    from ...registry import default_registry
+
+    default_registry().ensure_loaded()
+    get_plugin_manager().warn_failures()
     config = load_config(args.config, args.cfg_options)
     data = config.to_dict()
     if getattr(args, "work_dir", None):
         data["work_dir"] = args.work_dir
     return data, config
+
+
+_OPTION_KEYS = {"work_dir": "--work-dir", "resume": "--resume", "load_from": "--load-from"}
+
+
+def _locate(config: Any, args: argparse.Namespace) -> Any:
+    """Where a key was set, for error messages: the command-line option that overrode it, else the config's file."""
+    def locate(key_path: Any) -> str | None:
+        option = _OPTION_KEYS.get(key_path[0]) if key_path else None
+        if option and getattr(args, option[2:].replace("-", "_"), None) not in (None, False):
+            return option
+        return config.locate(key_path)
+
+    return locate
 
 
 def run(args: argparse.Namespace) -> int:
@@ -63,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
             randomness["seed"] = args.seed
         if args.deterministic:
             randomness["deterministic"] = True
-    with Runner(cfg, filename=config.filename, locate=config.locate) as runner:
+    with Runner(cfg, filename=config.filename, locate=_locate(config, args)) as runner:
         runner.train()
         if runner.test_loop_configured:
             runner.test()
@@ -83,6 +105,7 @@ def test(args: argparse.Namespace) -> int:
     cfg, config = _load(args)
     cfg["load_from"] = args.checkpoint
     cfg["resume"] = False
-    with Runner(cfg, filename=config.filename, locate=config.locate) as runner:
+    with Runner(cfg, filename=config.filename, locate=_locate(config, args)) as runner:
+        runner.strict_load_from = True  # testing weights that do not fit would report a random model's scores
         runner.test(dump=args.dump)
     return 0
