@@ -49,7 +49,7 @@ def probe_video(path: str) -> None:
     import av
 
     try:
-        with av.open(path, metadata_errors="ignore") as container:
+        with av.open(path, metadata_errors="ignore", options={"skip_frame": "nonkey"}) as container:  # no decoding
             if not container.streams.video:
                 raise DecodeError(path, "no video stream (audio-only or not a video file)")
             stream = container.streams.video[0]
