@@ -11,7 +11,7 @@ epoch-based and an iteration-based loop and follow each other until every kill i
 resumes and is stopped once a random iteration of what remains is logged: "random" kills at a random
 moment of the next iteration, "mid_write" kills as soon as a checkpoint temp file exists (`os.fsync` of
 temp files is slowed down, as on a slow disk, so the write is caught before its rename), and one kill in
-four is followed by a SIGTERM or SIGINT stop (before the last iteration). After every stop the harness
+four is preceded by a SIGTERM or SIGINT stop (before the last iteration). After every stop the harness
 checks that the checkpoint `--resume` would pick up loads, and counts leftover temp files (the proof that a
 kill landed mid-write).
 
@@ -300,9 +300,10 @@ def campaign(root: Path, kind: str, modes: list[str], rng: random.Random, refere
     compare: list[tuple[str, Path]] = [(f"iter_{max_iters}.pth", work_dir / f"iter_{max_iters}.pth")]
     for mode in modes:
         done = resumable_iteration(work_dir)
-        if done >= max_iters:
-            break  # trained to the end
-        last = max_iters if mode in ("random", "mid_write") else max(done + 1, max_iters - 1)  # a stop mid-run
+        signal_stop = mode in ("sigterm", "sigint")
+        if done >= max_iters or (signal_stop and done >= max_iters - 1):
+            break  # trained to the end (a signal stop waits for the next campaign: it is meant to land mid-run)
+        last = max_iters - 1 if signal_stop else max_iters
         target = rng.randint(done + 1, min(last, done + (step or max_iters)))
         outcome = kill_once(config, work_dir, mode, target, rng, max_iters)
         result.attempts += 1
@@ -404,13 +405,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
 
 def attempt_modes(kills: int) -> list[str]:
-    """`kills` SIGKILLs, alternately mid-write and random, with a SIGTERM or SIGINT stop after every fourth
-    kill's first one (campaigns are short: a stop at the end of a group would mostly find training done)."""
+    """`kills` SIGKILLs, alternately mid-write and random, and before every fourth one a SIGTERM or SIGINT stop."""
     modes = []
     for index in range(kills):
-        modes.append("mid_write" if index % 2 == 0 else "random")
         if index % 4 == 0:
             modes.append("sigterm" if index % 8 == 0 else "sigint")
+        modes.append("mid_write" if index % 2 == 0 else "random")
     return modes
 
 
