@@ -11,7 +11,7 @@ from vidcore.plugins.discovery import PluginEntryPoint
 COMPARE = textwrap.dedent("""
     import json, sys
     from vidcore.plugins.discovery import _scan_folders, _scan_with_importlib
-    print(json.dumps([[p.__dict__ for p in _scan_folders()], [p.__dict__ for p in _scan_with_importlib()]]))
+    print(json.dumps([[p._asdict() for p in _scan_folders()], [p._asdict() for p in _scan_with_importlib()]]))
 """)
 
 

@@ -1,15 +1,14 @@
 """vidcore: a config-driven training engine for video understanding whose core knows nothing about video.
 
 Public API (imported lazily, so `import vidcore` stays cheap and never imports torch):
-`Config`, `load_config`, `Runner`, `Registry`, `default_registry`, `register`, `hookimpl`, `hookspec`, and the error
-types `VidcoreError`, `ConfigError`, `RegistryError`, `BuildError`, `PluginError`, `CheckpointError`,
+`Config`, `load_config`, `Runner`, `Registry`, `default_registry`, `register`, `hookimpl`, `hookspec`, `cache_dir`,
+and the error types `VidcoreError`, `ConfigError`, `RegistryError`, `BuildError`, `PluginError`, `CheckpointError`,
 `DataError`.
 """
 
 from __future__ import annotations
 
 import importlib
-from typing import Any
 
 from .errors import BuildError, CheckpointError, ConfigError, DataError, PluginError, RegistryError, VidcoreError
 
@@ -24,6 +23,7 @@ _LAZY = {
     "hookimpl": "vidcore.plugins.markers",
     "hookspec": "vidcore.plugins.markers",
     "Runner": "vidcore.runner",
+    "cache_dir": "vidcore.cache",
 }
 
 __all__ = [
@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(f"module 'vidcore' has no attribute {name!r}")

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
-import time
-from typing import Sequence
+from collections.abc import Sequence
 
 from .. import __version__
 from ..errors import VidcoreError
@@ -44,6 +42,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in arguments
     try:
+        if arguments in ([], ["-h"], ["--help"]):
+            return _print_help()
         parser = build_parser(strict_plugins="--strict-plugins" in arguments,
                               plugin_commands=arguments[:1] != ["--version"])
         args = parser.parse_args(arguments)
@@ -73,6 +73,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _fail(f"vidcore: error: {_distributed_failure_line(exc)}", DISTRIBUTED_FAILURE_EXIT)
 
 
+def _print_help() -> int:
+    """The top-level help: the stored text while it is current (no plugin is loaded), else the full parser's,
+    which is then stored (see help_cache)."""
+    from . import help_cache
+
+    try:
+        key = help_cache.fingerprint()
+    except OSError:  # sources not in a folder (a zipped install): no caching
+        key = None
+    text = help_cache.load_help(key) if key else None
+    if text is None:
+        text = build_parser().format_help()
+        from ..plugins.manager import get_plugin_manager
+
+        if key and not get_plugin_manager().failures:
+            help_cache.store_help(key, text)
+    sys.stdout.write(text)
+    return 0
+
+
 def one_line(message: str) -> str:
     """A message as one line (user errors are one line; this keeps a multi-line cause from breaking that)."""
     return "; ".join(line.strip() for line in message.strip().splitlines() if line.strip())
@@ -90,6 +110,9 @@ def _record_for_torchrun(message: str) -> None:
     path = os.environ.get("TORCHELASTIC_ERROR_FILE")
     if not path or os.path.exists(path):
         return
+    import json
+    import time
+
     try:
         with open(path, "w", encoding="utf-8") as file:
             json.dump({"message": {"message": message, "extraInfo": {"py_callstack": message,

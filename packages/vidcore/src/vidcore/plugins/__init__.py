@@ -1,23 +1,34 @@
-"""Plugin manager: pluggy project `vidcore`, entry-point group `vidcore`, hookspecs and markers."""
+"""Plugin manager: pluggy project `vidcore`, entry-point group `vidcore`, hookspecs and markers.
 
+Names are imported on first use, so that reading the entry points (`scan_entry_points`) does not import
+pluggy: `vidcore --help` needs only the former.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+# Imported now: the function `deprecation` shares its module's name, which a later import would rebind.
 from .deprecation import VidcoreDeprecationWarning, deprecation, warn_deprecated
-from .discovery import PluginEntryPoint, scan_entry_points
-from .manager import PluginInfo, PluginManager, Registrar, get_plugin_manager, reset_plugin_manager
-from .markers import ENTRY_POINT_GROUP, PROJECT_NAME, hookimpl, hookspec
 
-__all__ = [
-    "ENTRY_POINT_GROUP",
-    "PROJECT_NAME",
-    "PluginEntryPoint",
-    "PluginInfo",
-    "PluginManager",
-    "Registrar",
-    "VidcoreDeprecationWarning",
-    "deprecation",
-    "get_plugin_manager",
-    "hookimpl",
-    "hookspec",
-    "reset_plugin_manager",
-    "scan_entry_points",
-    "warn_deprecated",
-]
+_LAZY = {
+    "ENTRY_POINT_GROUP": "discovery",
+    "PROJECT_NAME": "markers",
+    "PluginEntryPoint": "discovery",
+    "PluginInfo": "manager",
+    "PluginManager": "manager",
+    "Registrar": "manager",
+    "get_plugin_manager": "manager",
+    "hookimpl": "markers",
+    "hookspec": "markers",
+    "reset_plugin_manager": "manager",
+    "scan_entry_points": "discovery",
+}
+
+__all__ = sorted([*_LAZY, "VidcoreDeprecationWarning", "deprecation", "warn_deprecated"])
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

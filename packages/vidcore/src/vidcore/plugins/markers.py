@@ -2,10 +2,11 @@
 
 import pluggy
 
+from .discovery import ENTRY_POINT_GROUP
+
 __all__ = ["PROJECT_NAME", "ENTRY_POINT_GROUP", "hookspec", "hookimpl"]
 
 PROJECT_NAME = "vidcore"
-ENTRY_POINT_GROUP = "vidcore"
 
 hookspec = pluggy.HookspecMarker(PROJECT_NAME)
 hookimpl = pluggy.HookimplMarker(PROJECT_NAME)

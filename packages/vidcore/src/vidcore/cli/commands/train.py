@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
-from typing import Any
+import os
 
 from .config import add_config_arguments
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: the CLI starts faster
+if TYPE_CHECKING:
+    from typing import Any
 
 
 def add_run_parser(subparsers: argparse._SubParsersAction) -> None:
@@ -96,9 +99,9 @@ def test(args: argparse.Namespace) -> int:
     from ...errors import CheckpointError, ConfigError
     from ...evaluation.dump_results import DUMP_SUFFIXES
 
-    if not Path(args.checkpoint).is_file():
+    if not os.path.isfile(args.checkpoint):
         raise CheckpointError(f"{args.checkpoint}: checkpoint file not found")
-    if args.dump and Path(args.dump).suffix.lower() not in DUMP_SUFFIXES:
+    if args.dump and os.path.splitext(args.dump)[1].lower() not in DUMP_SUFFIXES:
         raise ConfigError(f"--dump {args.dump}: expected a .json or .pkl file name")
     from ...runner import Runner
 
