@@ -62,12 +62,13 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     samples, epochs = (8, 1) if args.quick else (args.samples, args.epochs)
-    from vidcore_video.datasets.synthetic import cache_dir
+    from vidcore import cache_dir
 
-    videos = benchmark_videos(cache_dir() / "benchmark-videos", {"240p_gop12": QUICK_CONFIGS["240p_gop12"]},
+    videos = benchmark_videos(Path(cache_dir()) / "benchmark-videos", {"240p_gop12": QUICK_CONFIGS["240p_gop12"]},
                               2 if args.quick else 10)["240p_gop12"]
     report: dict[str, Any] = {"benchmark": "loader", "quick": args.quick, "samples": samples, "epochs": epochs,
-                              "batch_size": args.batch_size, "video": "320x240 h264, keyframe every 12", "cpus": os.cpu_count()}
+                              "batch_size": args.batch_size, "video": "320x240 h264, keyframe every 12",
+                              "cpus": os.cpu_count()}
     with tempfile.TemporaryDirectory() as folder:
         ann_file = Path(folder) / "train.txt"
         ann_file.write_text("".join(f"{videos[i % len(videos)]} {i % 2}\n" for i in range(samples)))

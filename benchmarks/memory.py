@@ -70,9 +70,9 @@ def main() -> None:
     if args.data_dir:
         data_dir = Path(args.data_dir)
     else:
-        from vidcore_video.datasets.synthetic import cache_dir
+        from vidcore import cache_dir
 
-        data_dir = cache_dir() / "benchmark-videos"
+        data_dir = Path(cache_dir()) / "benchmark-videos"
     name = "240p_gop12"
     paths = benchmark_videos(data_dir, {name: QUICK_CONFIGS[name]}, 2 if args.quick else 10)[name]
     report: dict[str, object] = {"benchmark": "memory", "quick": args.quick, "video": name,

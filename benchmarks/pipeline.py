@@ -261,9 +261,9 @@ def main() -> None:
     if args.data_dir:
         data_dir = Path(args.data_dir)
     else:
-        from vidcore_video.datasets.synthetic import cache_dir
+        from vidcore import cache_dir
 
-        data_dir = cache_dir() / "benchmark-videos"
+        data_dir = Path(cache_dir()) / "benchmark-videos"
     videos = benchmark_videos(data_dir, configs, video_seconds)
     runners: dict[str, Any] = {"vidcore": VidcoreRunner()}
     report: dict[str, Any] = {

@@ -12,26 +12,19 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
+from vidcore import cache_dir
 from vidcore.errors import ConfigError
 
 from .synthetic_patterns import CODEC_EXTENSIONS, PATTERNS, encode_video, render_video
 from .video_dataset import VideoDataset
 
-__all__ = ["SyntheticVideoDataset", "ensure_synthetic_videos", "cache_dir"]
+__all__ = ["SyntheticVideoDataset", "ensure_synthetic_videos"]
 
 GENERATOR_VERSION = 3  # bump when the drawing changes, so old caches are not reused
 SPLITS = ("train", "val", "test")
 ANNOTATIONS = "annotations.txt"
 CLASSES = "classes.txt"
 PARAMETERS = "params.json"
-
-
-def cache_dir() -> Path:
-    """$VIDCORE_CACHE_DIR, else $XDG_CACHE_HOME/vidcore, else ~/.cache/vidcore."""
-    if os.environ.get("VIDCORE_CACHE_DIR"):
-        return Path(os.environ["VIDCORE_CACHE_DIR"]).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "vidcore"
 
 
 def ensure_synthetic_videos(params: dict[str, Any], data_root: str | os.PathLike | None = None) -> Path:
@@ -42,7 +35,7 @@ def ensure_synthetic_videos(params: dict[str, Any], data_root: str | os.PathLike
     rename wins and the others discard their copy.
     """
     key = hashlib.sha1(json.dumps({**params, "version": GENERATOR_VERSION}, sort_keys=True).encode()).hexdigest()
-    root = Path(data_root).expanduser() if data_root else cache_dir() / "synthetic" / key[:16]
+    root = Path(data_root).expanduser() if data_root else Path(cache_dir()) / "synthetic" / key[:16]
     if _is_complete(root, params):
         return root
     if root.exists() and any(root.iterdir()) and not _is_complete(root, params):
