@@ -109,7 +109,8 @@ def test_help_and_plugins_do_not_import_torch():
                 main(argv)
             except SystemExit:
                 pass
-        heavy = [m for m in ("torch", "torchvision", "av", "decord", "wandb", "tensorboard", "numpy") if m in sys.modules]
+        heavy = [m for m in ("torch", "torchvision", "av", "decord", "wandb", "tensorboard", "numpy")
+                 if m in sys.modules]
         assert not heavy, heavy
     """)
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)

@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from vidcore.config import Config, import_custom_modules, load_config
 from vidcore.errors import ConfigError
 

@@ -24,7 +24,8 @@ def make_dist_info(site, folder: str, metadata: str, entry_points: str) -> None:
 
 def test_fast_scan_equals_importlib_metadata(tmp_path):
     site = tmp_path / "site"
-    make_dist_info(site, "vidcore_extra-2.3.dist-info", "Metadata-Version: 2.1\nName: vidcore-extra\nVersion: 2.3\n\nbody",
+    make_dist_info(site, "vidcore_extra-2.3.dist-info",
+                   "Metadata-Version: 2.1\nName: vidcore-extra\nVersion: 2.3\n\nbody",
                    "[console_scripts]\nx = y:z\n\n[vidcore]\nextra = vidcore_extra.plugin\n# comment\n"
                    "second = vidcore_extra.other:hooks [opt]\n")
     make_dist_info(site, "unrelated-1.0.dist-info", "Name: unrelated\nVersion: 1.0\n", "[pytest11]\na = b\n")
@@ -37,7 +38,8 @@ def test_fast_scan_equals_importlib_metadata(tmp_path):
     assert result.returncode == 0, result.stderr
     fast, reference = json.loads(result.stdout)
     assert fast == reference
-    assert {"name": "second", "value": "vidcore_extra.other:hooks [opt]", "dist": "vidcore-extra", "version": "2.3"} in fast
+    second = {"name": "second", "value": "vidcore_extra.other:hooks [opt]", "dist": "vidcore-extra", "version": "2.3"}
+    assert second in fast
     assert not any(point["dist"] == "unrelated" for point in fast)
 
 

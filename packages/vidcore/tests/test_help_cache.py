@@ -72,8 +72,8 @@ def test_installing_or_removing_a_plugin_changes_the_help(site, tmp_path):
     assert "say hello from vidcore-hello" not in without.stdout
     assert "say hello from vidcore-hello" in with_plugin.stdout
     assert help_run(tmp_path, "--help").stdout == without.stdout
-    narrower = run_vidcore("--help", pythonpath=[site],
-                           env={"VIDCORE_CACHE_DIR": str(tmp_path), "VIDCORE_PLUGINS": "vidcore-hello", "COLUMNS": "60"})
+    narrower = run_vidcore("--help", pythonpath=[site], env={"VIDCORE_CACHE_DIR": str(tmp_path),
+                                                             "VIDCORE_PLUGINS": "vidcore-hello", "COLUMNS": "60"})
     assert max(len(line) for line in narrower.stdout.splitlines()) <= 60 < max(
         len(line) for line in with_plugin.stdout.splitlines())
     assert len(stored_files(tmp_path)) == 3

@@ -6,7 +6,6 @@ import sys
 import textwrap
 
 import pytest
-
 from vidcore.errors import RegistryError
 from vidcore.plugins import PluginEntryPoint, PluginManager
 from vidcore.registry import Registry

@@ -6,7 +6,6 @@ import sys
 import textwrap
 
 import pytest
-
 from vidcore.errors import BuildError, RegistryError
 from vidcore.registry import Registry, validate
 

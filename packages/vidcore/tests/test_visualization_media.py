@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pytest
 import torch
-
 from vidcore.visualization.media import as_rgb_array, frames_grid, scalar_value
 
 

@@ -34,7 +34,8 @@ def fingerprint() -> str:
         f"vidcore {__version__}",
         f"python {sys.version_info[0]}.{sys.version_info[1]}",
         "sources " + ",".join(sorted(sources)),
-        "plugins " + ",".join(f"{point.name}={point.value}@{point.dist}=={point.version}" for point in scan_entry_points()),
+        "plugins " + ",".join(f"{point.name}={point.value}@{point.dist}=={point.version}"
+                              for point in scan_entry_points()),
         "env " + ",".join(f"{name}={os.environ.get(name, '')}" for name in _ENVIRONMENT),
         f"columns {_terminal_columns()}",
     ]

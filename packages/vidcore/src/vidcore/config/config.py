@@ -39,7 +39,7 @@ class Config(Mapping[str, Any]):
         self._sources = dict(sources or {})
 
     @classmethod
-    def fromfile(cls, path: str | Path, cfg_options: Iterable[str] | None = None) -> "Config":
+    def fromfile(cls, path: str | Path, cfg_options: Iterable[str] | None = None) -> Config:
         return load_config(path, cfg_options)
 
     def __getitem__(self, key: str) -> Any:
@@ -87,7 +87,8 @@ def load_config(path: str | Path, cfg_options: Iterable[str] | None = None) -> C
     """Load a YAML/JSON config: resolve `_base_`, apply `--cfg-options`, then resolve `${...}` references."""
     file = Path(path)
     if not file.is_file():
-        raise ConfigError(f"{file}: config file not found" if not file.is_dir() else f"{file}: is a directory, not a config file")
+        raise ConfigError(f"{file}: config file not found" if not file.is_dir()
+                          else f"{file}: is a directory, not a config file")
     data, sources = load_with_bases(file)
     data = strip_delete_markers(data, filename=str(file))
     apply_overrides(data, cfg_options or (), sources)

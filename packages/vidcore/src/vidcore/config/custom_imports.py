@@ -34,7 +34,8 @@ def import_custom_modules(cfg: Mapping[str, Any], filename: str = "<config>") ->
         try:
             importlib.import_module(module)
         except Exception as exc:
-            message = f"{filename}: custom_imports.imports[{index}]: cannot import '{module}': {type(exc).__name__}: {exc}"
+            message = (f"{filename}: custom_imports.imports[{index}]: cannot import '{module}': "
+                       f"{type(exc).__name__}: {exc}")
             if not allow_failed:
                 raise ConfigError(message) from exc
             warnings.warn(message, stacklevel=2)

@@ -67,7 +67,8 @@ class _Resolver:
             raw = os.environ.get(name)
             if raw is None:
                 if not has_default:
-                    raise self.fail(path, f"environment variable {name} is not set and ${{{expression}}} has no default")
+                    raise self.fail(path, f"environment variable {name} is not set and ${{{expression}}} "
+                                          "has no default")
                 raw = default.strip()
             return _yaml_scalar(raw) if whole_string else raw
         try:

@@ -18,7 +18,8 @@ def parse_override(option: str) -> tuple[list[KeyPart], Any]:
     """`a.b[2].c=[1, 2]` -> (['a', 'b', 2, 'c'], [1, 2])."""
     key, separator, raw = option.partition("=")
     if not separator or not key.strip():
-        raise ConfigError(f"{OVERRIDE_SOURCE}: {option!r} is not of the form KEY=VALUE (e.g. optim_wrapper.optimizer.lr=0.01)")
+        raise ConfigError(f"{OVERRIDE_SOURCE}: {option!r} is not of the form KEY=VALUE "
+                          "(e.g. optim_wrapper.optimizer.lr=0.01)")
     try:
         path = parse_key_path(key.strip())
     except ValueError as exc:

@@ -25,7 +25,22 @@ _LAZY = {
     "scan_entry_points": "discovery",
 }
 
-__all__ = sorted([*_LAZY, "VidcoreDeprecationWarning", "deprecation", "warn_deprecated"])
+__all__ = [
+    "ENTRY_POINT_GROUP",
+    "PROJECT_NAME",
+    "PluginEntryPoint",
+    "PluginInfo",
+    "PluginManager",
+    "Registrar",
+    "VidcoreDeprecationWarning",
+    "deprecation",
+    "get_plugin_manager",
+    "hookimpl",
+    "hookspec",
+    "reset_plugin_manager",
+    "scan_entry_points",
+    "warn_deprecated",
+]
 
 
 def __getattr__(name: str) -> object:

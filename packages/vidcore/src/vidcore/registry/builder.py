@@ -28,7 +28,7 @@ def is_component_config(value: Any) -> bool:
 
 
 def build(
-    registry: "Registry",
+    registry: Registry,
     cfg: Any,
     kind: str,
     *,
@@ -75,7 +75,7 @@ def build(
         raise _located(BuildError(f"{type(exc).__name__}: {detail}"), path, locate, label) from exc
 
 
-def _build_nested(registry: "Registry", value: Any, parent_kind: str, path: tuple[KeyPart, ...],
+def _build_nested(registry: Registry, value: Any, parent_kind: str, path: tuple[KeyPart, ...],
                   locate: Locate | None) -> Any:
     if is_component_config(value):
         name = value["type"]
@@ -96,7 +96,7 @@ def _build_nested(registry: "Registry", value: Any, parent_kind: str, path: tupl
 
 
 def validate(
-    registry: "Registry",
+    registry: Registry,
     cfg: Any,
     kind: str,
     *,
@@ -131,7 +131,7 @@ def validate(
     return errors
 
 
-def _validate_nested(registry: "Registry", value: Any, parent_kind: str, path: tuple[KeyPart, ...],
+def _validate_nested(registry: Registry, value: Any, parent_kind: str, path: tuple[KeyPart, ...],
                      locate: Locate | None) -> list[VidcoreError]:
     if is_component_config(value):
         name = value["type"]
@@ -141,7 +141,8 @@ def _validate_nested(registry: "Registry", value: Any, parent_kind: str, path: t
             kind = kinds[0] if len(kinds) == 1 else parent_kind
         return validate(registry, value, kind, key_path=path, locate=locate)
     items = value.items() if isinstance(value, Mapping) else enumerate(value) if isinstance(value, list) else ()
-    return [error for key, item in items for error in _validate_nested(registry, item, parent_kind, path + (key,), locate)]
+    return [error for key, item in items
+            for error in _validate_nested(registry, item, parent_kind, path + (key,), locate)]
 
 
 def _check_arguments(target: Any, label: str, args: dict[str, Any], path: tuple[KeyPart, ...],
@@ -172,7 +173,8 @@ def _check_arguments(target: Any, label: str, args: dict[str, Any], path: tuple[
     for key, value in args.items():
         expected = hints.get(key)
         if expected is not None and not _matches(value, expected):
-            message = f"{label} argument '{key}' expects {_type_name(expected)}, got {type(value).__name__} {value!r:.60}"
+            message = (f"{label} argument '{key}' expects {_type_name(expected)}, "
+                       f"got {type(value).__name__} {value!r:.60}")
             raise _located(BuildError(message), path + (key,), locate)
 
 

@@ -104,7 +104,7 @@ class Registry:
         self,
         kinds: Iterable[str] = KINDS,
         *,
-        loader: Callable[["Registry"], None] | None = None,
+        loader: Callable[[Registry], None] | None = None,
     ) -> None:
         self._entries: dict[str, dict[str, list[Entry]]] = {kind: {} for kind in kinds}
         self._loader = loader
