@@ -16,6 +16,7 @@ from ..evaluation import Evaluator
 from ..hooks import Hook
 from ..keypath import KeyPart
 from ..visualization import LocalVisBackend, Visualizer
+from .compile import compile_model
 from .dataloader import build_dataloader
 
 if TYPE_CHECKING:
@@ -37,14 +38,15 @@ _MODEL_WRAPPER_KEYS = ("type", "find_unused_parameters", "broadcast_buffers", "g
 
 
 def build_model(runner: Runner) -> nn.Module:
-    """The model on the runner's device, wrapped in DistributedDataParallel under torchrun."""
+    """The model on the runner's device, compiled when `compile` asks (in place: the same module), wrapped in
+    DistributedDataParallel under torchrun."""
     model_cfg = runner.cfg.get("model")
     if model_cfg is None:
         raise ConfigError(f"{runner.filename or '<config>'}: model: missing")
     model = model_cfg if isinstance(model_cfg, nn.Module) else runner.build_component(model_cfg, "models", ("model",))
     if not isinstance(model, nn.Module):
         raise ConfigError(f"{runner.where('model')}: built a {type(model).__name__}, not a torch.nn.Module")
-    model = model.to(runner.device)
+    model = compile_model(runner, model.to(runner.device))
     if not runner.distributed:
         return model
     wrapper_cfg = dict(runner.cfg.get("model_wrapper_cfg") or {})
