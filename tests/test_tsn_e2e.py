@@ -17,6 +17,8 @@ CONFIG = str(REPO / "configs" / "demo" / "tsn_r18_synthetic.yaml")
 EPOCHS = 10
 # Two classes (horizontal vs vertical stripes), fewer videos and epochs than the demo.
 NUM_CLASSES, TEST_PER_CLASS = 2, 3
+# At most one of the 6 test videos wrong (chance is 0.5): training threads make runs differ slightly.
+TEST_ACCURACY = (NUM_CLASSES * TEST_PER_CLASS - 1) / (NUM_CLASSES * TEST_PER_CLASS) - 1e-6
 BUDGET = [
     f"synthetic.num_classes={NUM_CLASSES}",
     "train_dataloader.dataset.videos_per_class=12",
@@ -72,7 +74,7 @@ def test_demo_trains_validates_and_saves_checkpoints(trained):
 
 def test_run_tests_the_multi_view_test_split_after_training(trained):
     (test,) = scalars(trained, "test")
-    assert test["acc/top1"] >= 0.85, test
+    assert test["acc/top1"] >= TEST_ACCURACY, test
 
 
 def test_resume_continues_from_the_last_checkpoint(trained, env):
@@ -92,24 +94,23 @@ def test_test_command_evaluates_a_checkpoint_and_dumps_predictions(trained, env,
                          "--cfg-options", *BUDGET, env=env)
     assert result.returncode == 0, str(result)
     (test,) = scalars(tmp_path / "test", "test")
-    assert test["acc/top1"] >= 0.85
+    assert test["acc/top1"] >= TEST_ACCURACY, test
     predictions = json.loads(dump.read_text())
     assert len(predictions) == NUM_CLASSES * TEST_PER_CLASS
 
 
-def held_out_videos(env, monkeypatch) -> list[tuple[str, int]]:
-    """The synthetic test split (never trained on): (path, label) pairs, from the same cache."""
+def held_out_videos(env, monkeypatch) -> tuple[list[tuple[str, int]], list[str]]:
+    """The synthetic test split (never trained on): (path, label) pairs, from the same cache; class names."""
     from vidcore_video import SyntheticVideoDataset
 
     monkeypatch.setenv("VIDCORE_CACHE_DIR", env["VIDCORE_CACHE_DIR"])
     dataset = SyntheticVideoDataset([], split="test", num_classes=NUM_CLASSES, videos_per_class=TEST_PER_CLASS,
-                                    num_frames=16,
-                                    size=[96, 72], seed=0)
-    return [(dataset.media_path(record), record.labels[0]) for record in dataset.records]
+                                    num_frames=16, size=[96, 72], seed=0)
+    return [(dataset.media_path(record), record.labels[0]) for record in dataset.records], dataset.classes
 
 
-def test_infer_recognises_held_out_videos(trained, env, monkeypatch):
-    videos = held_out_videos(env, monkeypatch)
+def test_infer_recognises_held_out_videos_and_names_their_classes(trained, env, monkeypatch):
+    videos, classes = held_out_videos(env, monkeypatch)
     result = run_vidcore("infer", CONFIG, best_checkpoint(trained), *(path for path, _ in videos), "--json",
                          "--topk", "2", "--cfg-options", *BUDGET, env=env)
     assert result.returncode == 0, str(result)
@@ -118,6 +119,8 @@ def test_infer_recognises_held_out_videos(trained, env, monkeypatch):
     correct = sum(p["topk"][0]["label"] == label for p, (_, label) in zip(predictions, videos))
     assert correct >= len(videos) - 1, predictions
     assert all(len(p["topk"]) == 2 and p["topk"][0]["score"] >= p["topk"][1]["score"] for p in predictions)
+    # The names come from the checkpoint (meta.dataset_meta): the config names no label file.
+    assert all(top["name"] == classes[top["label"]] for p in predictions for top in p["topk"]), predictions
 
 
 def test_infer_user_errors_exit_2_with_one_line(trained, env, tmp_path, monkeypatch, capsys):

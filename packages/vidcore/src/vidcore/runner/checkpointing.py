@@ -61,7 +61,17 @@ def _meta(runner: Runner, loop_state: Mapping[str, Any]) -> dict[str, Any]:
         "experiment_name": runner.experiment_name,
         "world_size": runner.world_size,
         "time": time.strftime("%Y%m%d_%H%M%S"),
+        "dataset_meta": _dataset_meta(runner),
     }
+
+
+def _dataset_meta(runner: Runner) -> dict[str, Any]:
+    """The dataset's `metainfo` (e.g. its class names), so that the checkpoint alone can name predictions."""
+    for loop in (runner.train_loop, runner.val_loop, runner.test_loop):
+        metainfo = getattr(getattr(getattr(loop, "dataloader", None), "dataset", None), "metainfo", None)
+        if isinstance(metainfo, Mapping) and metainfo:
+            return to_plain(dict(metainfo))
+    return {}
 
 
 def named_hooks(runner: Runner) -> dict[str, Any]:
