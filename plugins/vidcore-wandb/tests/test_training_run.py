@@ -34,7 +34,8 @@ def write_config(tmp_path: Path, **model: int) -> Path:
         "custom_hooks": [{"type": "VisualizationHook", "interval": 1, "max_samples": 2,
                           "class_names": ["dark", "bright"]}],
         "visualizer": {"vis_backends": [{"type": "LocalVisBackend"}, {"type": "TensorboardVisBackend"},
-                                        {"type": "WandbVisBackend", "init_kwargs": {"project": "vidcore-e2e"}}]},
+                                        {"type": "WandbVisBackend", "init_kwargs": {"project": "vidcore-e2e"},
+                                         "watch_kwargs": {"log": "all", "log_freq": 1}}]},
         "randomness": {"seed": 0},
     }
     path = tmp_path / "toy.yaml"
@@ -68,6 +69,8 @@ def test_one_run_reaches_every_backend(tmp_path: Path, read_run) -> None:
     assert [(row["step"], row["val/acc/top1"]) for row in run.history if "val/acc/top1" in row] == val
     assert [row["step"] for row in run.history if "val_clips/batch_1" in row] == [4, 8]
     assert run.config["model"] == {"type": "ToyClipNet"}
+    watched = {key.split("/")[0] for row in run.history for key in row if key.startswith(("gradients/", "parameters/"))}
+    assert watched == {"gradients", "parameters"}, "watch_kwargs: the runner hands the model to add_graph"
 
     previews = sorted(path.name for path in (tmp_path / "work" / "vis").glob("*.png"))
     assert previews == ["val_iter000004_batch0000.png", "val_iter000004_batch0001.png",

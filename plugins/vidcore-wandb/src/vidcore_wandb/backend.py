@@ -42,7 +42,9 @@ class WandbVisBackend(BaseVisBackend):
 
     `define_metric_cfg`: `{name: summary}` (e.g. `{"acc/top1": "max"}`) or a list of `define_metric`
     keyword dicts. `log_code_name`: save the code as an artifact of that name with the config.
-    `watch_kwargs`: given, `add_graph(model)` calls `run.watch(model, **watch_kwargs)`.
+    `watch_kwargs`: given, `add_graph(model)` (the runner calls it before training) calls
+    `run.watch(model, **watch_kwargs)`; the run is then the process's global `wandb.run`, as wandb's watch
+    hooks need (otherwise runs are created with `reinit="create_new"` and leave other runs alone).
     Files go to `save_dir/wandb/` unless `init_kwargs.dir` or `WANDB_DIR` says otherwise.
     """
 
@@ -71,7 +73,10 @@ class WandbVisBackend(BaseVisBackend):
         # Passed explicitly each time: wandb reads WANDB_DIR only once per process.
         kwargs["dir"] = kwargs.get("dir") or os.environ.get("WANDB_DIR") or self.save_dir or "."
         Path(kwargs["dir"]).mkdir(parents=True, exist_ok=True)
-        kwargs.setdefault("reinit", "create_new")  # several backends or runs in one process stay apart
+        # Several backends or runs in one process stay apart, except with `watch_kwargs`: wandb's watch hooks
+        # log through the global `wandb.run`, so that run must be this one (wandb's default reinit).
+        if self.watch_kwargs is None:
+            kwargs.setdefault("reinit", "create_new")
         try:
             run = wandb.init(**kwargs, settings=settings)
         except Exception as exc:  # wandb raises its own types, pydantic's and TimeoutError

@@ -335,6 +335,7 @@ class Runner:
             try:
                 self._load_or_resume()
                 self._dump_config()
+                self.visualizer.add_graph(unwrap_model(self.model))
                 model = self._train_loop.run()
                 signum = self._requested_stop()
                 if signum:  # it came during the last epoch's end or validation: the final checkpoint is written

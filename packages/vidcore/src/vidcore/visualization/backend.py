@@ -29,5 +29,9 @@ class BaseVisBackend:
     def add_video(self, name: str, frames: Any, step: int = 0, fps: int = 4) -> None:
         """A clip (TxHxWx3 uint8); backends without video support may ignore it."""
 
+    def add_graph(self, model: Any, data_batch: Any = None) -> None:
+        """The model (unwrapped from DDP), once before training starts: e.g. W&B watches its gradients.
+        `data_batch` is None when called by the runner."""
+
     def close(self) -> None:
         """Flush and release resources; called at the end of a run and when it crashes."""

@@ -1,4 +1,4 @@
-"""`Visualizer`: fans out the runner's config, scalars, images and videos to every visualizer backend."""
+"""`Visualizer`: fans out the runner's config, scalars, images, videos and model to every visualizer backend."""
 
 from __future__ import annotations
 
@@ -44,6 +44,10 @@ class Visualizer:
     def add_video(self, name: str, frames: Any, step: int = 0, fps: int = 4) -> None:
         for backend in self.backends:
             backend.add_video(name, frames, step, fps)
+
+    def add_graph(self, model: Any, data_batch: Any = None) -> None:
+        for backend in self.backends:
+            backend.add_graph(model, data_batch)
 
     def close(self) -> None:
         """Close every backend once; the first error is raised after all have been tried."""

@@ -21,6 +21,7 @@ _CONFIG = {
 def _protocol_calls() -> list[tuple[str, dict[str, Any]]]:
     """Each protocol method with keyword arguments shaped as the runner sends them, `close` last."""
     import numpy
+    import torch
 
     image = numpy.zeros((8, 10, 3), dtype=numpy.uint8)
     image[:, :, 0] = numpy.arange(10, dtype=numpy.uint8) * 25
@@ -31,6 +32,7 @@ def _protocol_calls() -> list[tuple[str, dict[str, Any]]]:
         ("add_scalars", {"scalars": {"loss": 0.5, "iter": 2}, "step": 2}),
         ("add_image", {"name": "sample", "image": image, "step": 2}),
         ("add_video", {"name": "clip", "frames": frames, "step": 2, "fps": 4}),
+        ("add_graph", {"model": torch.nn.Linear(4, 2), "data_batch": None}),
         ("close", {}),
     ]
 
