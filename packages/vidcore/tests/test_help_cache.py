@@ -1,5 +1,6 @@
 """`vidcore --help` from the stored text: the same output as building the parser, without loading a plugin,
-and a new text as soon as what is installed changes (vidcore.cli.help_cache)."""
+and a new text as soon as what is installed changes (vidcore.cli.help_cache); where that text is kept
+(vidcore.cache_dir)."""
 
 from __future__ import annotations
 
@@ -99,3 +100,16 @@ def test_an_unwritable_cache_folder_is_not_an_error(site, tmp_path):
     blocker.write_text("not a folder")
     result = help_run(blocker / "cache", "--help", site=site)
     assert result.returncode == 0 and "say hello from vidcore-hello" in result.stdout and not result.stderr
+
+
+def test_cache_dir_prefers_vidcore_then_xdg_then_home(tmp_path, monkeypatch):
+    from vidcore import cache_dir
+
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("XDG_CACHE_HOME", raising=False)
+    monkeypatch.delenv("VIDCORE_CACHE_DIR", raising=False)
+    assert cache_dir() == str(tmp_path / "home" / ".cache" / "vidcore")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_dir() == str(tmp_path / "xdg" / "vidcore")
+    monkeypatch.setenv("VIDCORE_CACHE_DIR", "~/mine")
+    assert cache_dir() == str(tmp_path / "home" / "mine")
