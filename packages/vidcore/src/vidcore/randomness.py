@@ -14,7 +14,7 @@ import torch
 
 from .dist import broadcast_object, get_rank
 
-__all__ = ["set_random_seed", "get_rng_state", "set_rng_state", "worker_init_fn"]
+__all__ = ["set_random_seed", "get_rng_state", "set_rng_state", "seed_generators", "worker_init_fn"]
 
 
 def set_random_seed(seed: int | None = None, deterministic: bool = False, diff_rank_seed: bool = False) -> int:
@@ -72,7 +72,12 @@ def worker_init_fn(worker_id: int, rank: int = 0) -> None:
     iterator, so augmentations differ between workers, ranks and epochs (a fixed per-worker seed would
     repeat the same augmentations every epoch).
     """
-    seeds = np.random.SeedSequence([torch.initial_seed() % 2**63, rank, worker_id]).generate_state(2)
+    seed_generators([torch.initial_seed() % 2**63, rank, worker_id])
+
+
+def seed_generators(entropy: list[int]) -> None:
+    """Seed python's, numpy's and torch's global generators from non-negative integers, mixed (SeedSequence)."""
+    seeds = np.random.SeedSequence(entropy).generate_state(2)
     seed = int(seeds[0]) | (int(seeds[1]) << 32)
     random.seed(seed)
     np.random.seed(int(seeds[0]))

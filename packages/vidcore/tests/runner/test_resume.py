@@ -132,3 +132,39 @@ def test_load_from_loads_weights_only(registry, tmp_path: Path):
     runner.val()
     assert_same_weights(model_weights(runner), model_weights(first))
     assert runner.epoch == 0
+
+
+ITER_CFG = {
+    "train_cfg": {"type": "IterBasedTrainLoop", "max_iters": 14, "val_interval": 5},
+    "param_scheduler": [{"type": "MultiStepLR", "milestones": [4, 9], "gamma": 0.5}],
+    "default_hooks": {"logger": {"interval": 3}, "checkpoint": {"interval": 5}},
+    "custom_hooks": [],
+}
+
+
+def with_workers(num_workers: int, persistent: bool) -> dict:
+    """The toy train loader (augmentation drawn from the global generators) read by worker processes."""
+    from vidcore_runner_toys import BASE_CFG
+
+    loader = dict(BASE_CFG["train_dataloader"], num_workers=num_workers, persistent_workers=persistent)
+    return {"train_dataloader": loader}
+
+
+@pytest.mark.parametrize("persistent", [False, True])
+def test_resume_mid_epoch_with_workers_is_exact(registry, tmp_path: Path, persistent: bool):
+    overrides = {**ITER_CFG, **with_workers(2, persistent)}
+    whole = train(registry, tmp_path / "whole", **overrides)
+    train(registry, tmp_path / "split", stop_after=7, **overrides)  # checkpoint at iteration 5: mid-epoch
+    resumed = train(registry, tmp_path / "split", resume=str(tmp_path / "split" / "iter_5.pth"), **overrides)
+    assert resumed.iter == whole.iter == 14
+    assert_same_weights(model_weights(resumed), model_weights(whole))
+
+
+def test_epoch_resume_with_persistent_workers_is_exact_and_workers_do_not_change_the_data(registry, tmp_path):
+    whole = train(registry, tmp_path / "whole", **with_workers(2, True))
+    train(registry, tmp_path / "split", stop_after=2, **with_workers(2, True))
+    resumed = train(registry, tmp_path / "split", resume=True, **with_workers(2, True))
+    assert_same_weights(model_weights(resumed), model_weights(whole))
+    # each sample's augmentation depends on the seed, epoch and its position, not on which worker made it
+    one_worker = train(registry, tmp_path / "one", **with_workers(1, False))
+    assert_same_weights(model_weights(one_worker), model_weights(whole))

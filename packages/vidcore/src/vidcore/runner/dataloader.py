@@ -15,6 +15,7 @@ from ..errors import ConfigError, VidcoreError
 from ..keypath import KeyPart, format_key_path
 from ..randomness import worker_init_fn
 from .injection import accepted_arguments
+from .sample_seeds import SeededDataset, SeededSampler
 
 if TYPE_CHECKING:
     from ..registry import Registry
@@ -32,7 +33,8 @@ def build_dataloader(cfg: Any, split: str, registry: Registry, seed: int, locate
     """The DataLoader for `<split>_dataloader`. Samplers default to `DefaultSampler` (shuffled for train).
 
     The loader gets its own torch.Generator (seeded with `seed`) so that creating its iterators never
-    draws from the global RNG, and a `worker_init_fn` that seeds each worker per epoch and rank.
+    draws from the global RNG, and a `worker_init_fn` that seeds each worker per epoch and rank; with
+    workers, each sample is also seeded by its position in the pass (sample_seeds.py).
     """
     key = f"{split}_dataloader"
     if isinstance(cfg, DataLoader):
@@ -66,6 +68,8 @@ def build_dataloader(cfg: Any, split: str, registry: Registry, seed: int, locate
             options["prefetch_factor"] = cfg["prefetch_factor"]
     generator = torch.Generator()
     generator.manual_seed(seed)
+    if num_workers > 0:  # each sample seeded by its position, whichever worker loads it (sample_seeds.py)
+        dataset, sampler = SeededDataset(dataset, rank), SeededSampler(sampler, generator)
     return DataLoader(
         dataset,
         batch_size=cfg.get("batch_size", 1),
@@ -105,7 +109,8 @@ def _collate_function(cfg: Any, registry: Registry, path: tuple[KeyPart, ...], l
 
 
 def seed_dataloader(loader: Any, seed: int) -> None:
-    """Reseed the loader's own generator (its iterators draw the workers' base seed from it)."""
+    """Reseed the loader's own generator (its iterators draw the workers' base seed from it, and with workers
+    its seed is the pass seed of every sample's seed)."""
     generator = getattr(loader, "generator", None)
     if isinstance(generator, torch.Generator):
         generator.manual_seed(seed)
