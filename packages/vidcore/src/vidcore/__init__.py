@@ -8,9 +8,8 @@ and the error types `VidcoreError`, `ConfigError`, `RegistryError`, `BuildError`
 
 from __future__ import annotations
 
-import importlib
-
 from .errors import BuildError, CheckpointError, ConfigError, DataError, PluginError, RegistryError, VidcoreError
+from .lazy import lazy_getattr
 
 __version__ = "0.1.0"
 
@@ -39,7 +38,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'vidcore' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)

@@ -6,23 +6,23 @@ pluggy: `vidcore --help` needs only the former.
 
 from __future__ import annotations
 
-import importlib
+from ..lazy import lazy_getattr
 
 # Imported now: the function `deprecation` shares its module's name, which a later import would rebind.
 from .deprecation import VidcoreDeprecationWarning, deprecation, warn_deprecated
 
 _LAZY = {
-    "ENTRY_POINT_GROUP": "discovery",
-    "PROJECT_NAME": "markers",
-    "PluginEntryPoint": "discovery",
-    "PluginInfo": "manager",
-    "PluginManager": "manager",
-    "Registrar": "manager",
-    "get_plugin_manager": "manager",
-    "hookimpl": "markers",
-    "hookspec": "markers",
-    "reset_plugin_manager": "manager",
-    "scan_entry_points": "discovery",
+    "ENTRY_POINT_GROUP": ".discovery",
+    "PROJECT_NAME": ".markers",
+    "PluginEntryPoint": ".discovery",
+    "PluginInfo": ".manager",
+    "PluginManager": ".manager",
+    "Registrar": ".manager",
+    "get_plugin_manager": ".manager",
+    "hookimpl": ".markers",
+    "hookspec": ".markers",
+    "reset_plugin_manager": ".manager",
+    "scan_entry_points": ".discovery",
 }
 
 __all__ = [
@@ -43,7 +43,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> object:
-    if name in _LAZY:
-        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)
