@@ -1,4 +1,5 @@
-"""Module attributes imported on first use, so that importing a package stays cheap (`vidcore`, `vidcore.plugins`)."""
+"""Module attributes imported on first use, so that importing a package stays cheap: `vidcore`, `vidcore.plugins`
+and plugin packages use it for their public names."""
 
 from __future__ import annotations
 

@@ -5,8 +5,7 @@ Public names are imported on first access, so `import vidcore_tsn` imports neith
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from vidcore.lazy import lazy_getattr
 
 __version__ = "0.1.0"
 
@@ -25,10 +24,7 @@ _LAZY = {
 __all__ = ["__version__", *_LAZY]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'vidcore_tsn' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 def __dir__() -> list[str]:

@@ -6,8 +6,7 @@ Public names are imported on first access, so `import vidcore_video` imports nei
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from vidcore.lazy import lazy_getattr
 
 __version__ = "0.1.0"
 
@@ -29,10 +28,7 @@ _LAZY = {
 __all__ = ["__version__", *_LAZY]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'vidcore_video' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 def __dir__() -> list[str]:
