@@ -8,10 +8,10 @@ from __future__ import annotations
 import hashlib
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 from reliability_toys import toy_env
+from vidcore.testing import CliResult
 
 VIDCORE = Path(sys.executable).with_name("vidcore")
 
@@ -34,24 +34,12 @@ randomness: {seed: 0}
 """
 
 
-@dataclass(frozen=True)
-class Result:
-    args: tuple[str, ...]
-    returncode: int
-    stdout: str
-    stderr: str
-
-    def __str__(self) -> str:
-        return f"vidcore {' '.join(self.args)} exited {self.returncode}\n--- stdout ---\n{self.stdout[-4000:]}" \
-               f"\n--- stderr ---\n{self.stderr[-4000:]}"
-
-
-def vidcore(*args: str | Path, cwd: Path, env: dict[str, str] | None = None, timeout: float = 600) -> Result:
+def vidcore(*args: str | Path, cwd: Path, env: dict[str, str] | None = None, timeout: float = 600) -> CliResult:
     """Run the `vidcore` console script in `cwd` (toy components importable, no installed plugins by default)."""
     arguments = tuple(str(arg) for arg in args)
     completed = subprocess.run([str(VIDCORE), *arguments], cwd=cwd, env=env or toy_env(), capture_output=True,
                                text=True, timeout=timeout)
-    return Result(arguments, completed.returncode, completed.stdout, completed.stderr)
+    return CliResult(arguments, completed.returncode, completed.stdout, completed.stderr)
 
 
 def snapshot(folder: Path) -> dict[str, str]:
@@ -60,7 +48,7 @@ def snapshot(folder: Path) -> dict[str, str]:
             for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
-def assert_user_error(result: Result, *fragments: str) -> str:
+def assert_user_error(result: CliResult, *fragments: str) -> str:
     """Exit 2, one stderr line `vidcore: error: ...` holding every fragment, no traceback; returns the line."""
     lines = result.stderr.strip().splitlines()
     assert result.returncode == 2, result
