@@ -1,0 +1,159 @@
+"""TSN training throughput (clips/s) through vidcore's Runner: the shipped TSN-R50 1x1x8 recipe (PyAV
+decoding, MultiScaleCrop 224, flip) on benchmark videos, on the GPU when there is one, else the CPU.
+
+    python benchmarks/train_throughput.py [--amp] [--channels-last] [--workers 8] [--batch-size 32]
+                                          [--iters 30] [--warmup 5] [--depth 50]
+
+`end_to_end` is the training loop as `vidcore run` runs it (data loading, preprocessing on the device,
+forward, backward, step) after `--warmup` iterations; `data_wait_fraction` is the share of that time the
+loop waited for the DataLoader. `model_only` repeats one preloaded batch through the same `train_step`, the
+ceiling that faster data loading could reach. Weights are random (no download). Prints one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from vidcore.hooks import Hook
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pipeline import QUICK_CONFIGS, benchmark_videos  # noqa: E402
+
+RECIPE = Path(__file__).resolve().parents[1] / "configs" / "tsn" / "tsn_r50_1x1x8_100e_kinetics400.yaml"
+
+
+def synchronize(device: Any) -> None:
+    """Wait for queued GPU work, so that a clock reading covers it."""
+    import torch
+
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+class LoopClock(Hook):
+    """A hook that times training iterations after the first `warmup`, and the part spent waiting for data."""
+
+    priority = "LOWEST"
+
+    def __init__(self, warmup: int) -> None:
+        self.warmup = warmup
+        self.start: float | None = None
+        self.end = 0.0
+        self.waiting = 0.0
+        self.iters = 0
+        self._last_end = 0.0
+
+    def before_train_iter(self, runner: Any, batch_idx: int, data_batch: Any = None) -> None:
+        if self.start is not None:
+            self.waiting += time.perf_counter() - self._last_end
+
+    def after_train_iter(self, runner: Any, batch_idx: int, data_batch: Any = None, outputs: Any = None) -> None:
+        synchronize(runner.device)
+        self._last_end = time.perf_counter()
+        if self.start is None:
+            if runner.iter + 1 >= self.warmup:
+                self.start = self._last_end
+        else:
+            self.iters += 1
+            self.end = self._last_end
+
+
+def train_cfg(args: argparse.Namespace, ann_file: Path, work_dir: str) -> dict[str, Any]:
+    """The recipe, with random weights, an iteration-based loop, no validation/test/checkpoints, our data."""
+    import torch
+    from vidcore.config import load_config
+
+    cfg = load_config(RECIPE).to_dict()
+    cfg["model"]["backbone"].update(pretrained=None, depth=args.depth, channels_last=args.channels_last)
+    cfg["model"]["cls_head"]["in_channels"] = 2048 if args.depth >= 50 else 512
+    if args.amp:
+        cfg["optim_wrapper"].update(type="AmpOptimWrapper", dtype="bfloat16")
+    loader = cfg["train_dataloader"]
+    loader.update(batch_size=args.batch_size, num_workers=args.workers, persistent_workers=args.workers > 0,
+                  pin_memory=args.workers > 0 and torch.cuda.is_available())
+    loader["dataset"].update(ann_file=str(ann_file), data_prefix={"video": ""})
+    for key in ("val_dataloader", "val_cfg", "val_evaluator", "test_dataloader", "test_cfg", "test_evaluator"):
+        cfg[key] = None
+    cfg.update(
+        work_dir=work_dir,
+        train_cfg={"type": "IterBasedTrainLoop", "max_iters": args.warmup + args.iters},
+        param_scheduler=[],
+        default_hooks={"checkpoint": None, "logger": {"interval": 10**6, "progress_bar": False}},
+        randomness={"seed": 0},
+        log_level="WARNING",
+    )
+    return cfg
+
+
+def model_only(runner: Any, batch: Any, warmup: int, iters: int) -> float:
+    """Clips/s of `train_step` on one batch already in memory (no data loading)."""
+    for _ in range(warmup):
+        runner.train_step(batch)
+    synchronize(runner.device)
+    start = time.perf_counter()
+    for _ in range(iters):
+        runner.train_step(batch)
+    synchronize(runner.device)
+    return len(batch["inputs"]) * iters / (time.perf_counter() - start)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--amp", action="store_true", help="AmpOptimWrapper with bfloat16 autocast")
+    parser.add_argument("--channels-last", action="store_true", help="backbone.channels_last: true")
+    parser.add_argument("--workers", type=int, default=8, help="DataLoader workers")
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--iters", type=int, default=30, help="timed iterations")
+    parser.add_argument("--warmup", type=int, default=5, help="untimed iterations first")
+    parser.add_argument("--depth", type=int, default=50, choices=(18, 34, 50, 101, 152), help="ResNet depth")
+    parser.add_argument("--quick", action="store_true", help="tiny CI smoke size (ResNet-18, 2 x 2 clips)")
+    args = parser.parse_args()
+    if args.quick:
+        args.depth, args.batch_size, args.iters, args.warmup, args.workers = 18, 2, 2, 1, 0
+
+    import torch
+    from vidcore import cache_dir
+    from vidcore.runner import Runner
+
+    videos = benchmark_videos(Path(cache_dir()) / "benchmark-videos", {"240p_gop12": QUICK_CONFIGS["240p_gop12"]},
+                              2 if args.quick else 10)["240p_gop12"]
+    samples = args.batch_size * (args.warmup + args.iters)
+    with tempfile.TemporaryDirectory() as folder:
+        ann_file = Path(folder) / "train.txt"
+        ann_file.write_text("".join(f"{videos[i % len(videos)]} {i % 2}\n" for i in range(samples)))
+        runner = Runner(train_cfg(args, ann_file, folder), filename=str(RECIPE))
+        clock = LoopClock(args.warmup)
+        runner.register_hook(clock)
+        runner.train()
+        seconds = clock.end - (clock.start or clock.end)
+        batch = next(iter(runner.train_dataloader))
+        report = {
+            "benchmark": "train_throughput",
+            "quick": args.quick,
+            "model": f"TSN ResNet-{args.depth}, 8 segments x 224x224, random weights",
+            "device": torch.cuda.get_device_name(runner.device) if runner.device.type == "cuda" else
+                      f"cpu ({platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
+                      f"{torch.get_num_threads()} torch threads)",
+            "amp": "bfloat16" if args.amp else None,
+            "channels_last": args.channels_last,
+            "workers": args.workers,
+            "batch_size": args.batch_size,
+            "timed_iters": clock.iters,
+            "end_to_end_clips_per_s": round(args.batch_size * clock.iters / seconds, 2) if seconds else None,
+            "data_wait_fraction": round(clock.waiting / seconds, 3) if seconds else None,
+            "model_only_clips_per_s": round(model_only(runner, batch, 1, max(args.iters // 3, 1)), 2),
+            "torch": torch.__version__,
+        }
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()
