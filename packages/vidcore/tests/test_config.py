@@ -243,3 +243,24 @@ def test_custom_imports_imports_exactly_what_is_named(tmp_path, monkeypatch):
     with pytest.warns(UserWarning, match="missing_mod_q"):
         assert import_custom_modules({"custom_imports": {"imports": ["missing_mod_q"],
                                                          "allow_failed_imports": True}}) == []
+
+
+def test_check_config_reports_every_problem_and_is_imported_on_first_use(tmp_path, vidcore_registry):
+    import subprocess
+
+    code = ("import sys, vidcore.config as c; assert 'vidcore.config.check' not in sys.modules; "
+            "c.check_config; assert 'vidcore.config.check' in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+    from vidcore.config import check_config
+
+    cfg = load_config(write(tmp_path / "cfg.yaml", """
+        model: {type: NoSuchNet}
+        optim_wrapper: {optimizer: {type: SDG, lr: 0.1}}
+        """))
+    errors, checked = check_config(cfg)
+    assert checked == 3  # the model, the optim wrapper and its optimizer
+    messages = sorted(str(error) for error in errors)
+    assert len(messages) == 2
+    assert "model.type: unknown models type 'NoSuchNet'" in messages[0]
+    assert "optim_wrapper.optimizer.type: unknown optimizers type 'SDG'; did you mean 'SGD'?" in messages[1]

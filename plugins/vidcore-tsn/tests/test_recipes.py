@@ -1,15 +1,15 @@
-"""The shipped TSN recipes (configs/tsn/*.yaml): each one checks clean, and each split's pipeline turns a real
-video into the views its model expects, decoded by PyAV."""
+"""The TSN recipes vidcore-tsn ships (vidcore_tsn/configs/tsn/*.yaml): each one checks clean, and each split's
+pipeline turns a real video into the views its model expects, decoded by PyAV."""
 
 from __future__ import annotations
 
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
-from vidcore.config import load_config
-from vidcore.config.check import check_config
+from vidcore.config import check_config, load_config
 
-RECIPES = Path(__file__).resolve().parents[3] / "configs" / "tsn"
+RECIPES = Path(str(files("vidcore_tsn") / "configs" / "tsn"))
 SPLITS = ("train", "val", "test")
 # recipe: {split: (views per video, crop side)}
 VIEWS = {

@@ -1,8 +1,13 @@
-"""YAML/JSON configs: `_base_` inheritance, deep merge, `${...}` references, `--cfg-options`, custom imports."""
+"""YAML/JSON configs: `_base_` inheritance, deep merge, `${...}` references, `--cfg-options`, custom imports,
+and `check_config` (what `vidcore config check` runs; imported on first use, as it needs the registry)."""
 
+from ..lazy import lazy_getattr
 from .config import Config, load_config
 from .custom_imports import import_custom_modules
 from .merge import merge
 from .overrides import apply_overrides, parse_override
 
-__all__ = ["Config", "load_config", "import_custom_modules", "merge", "apply_overrides", "parse_override"]
+__all__ = ["Config", "load_config", "import_custom_modules", "merge", "apply_overrides", "parse_override",
+           "check_config"]
+
+__getattr__ = lazy_getattr(__name__, {"check_config": ".check"})
