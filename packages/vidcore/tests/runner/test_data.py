@@ -103,6 +103,31 @@ def test_workers_get_different_seeds_per_worker_and_epoch(registry):
         assert len({value[1] for value in values}) == 4  # numpy too
 
 
+def collate_with_a_draw(batch):
+    """A collate function with randomness of its own, as batch-level augmentation in a worker has."""
+    return batch, float(torch.rand(()))
+
+
+def test_collate_randomness_in_workers_repeats_with_any_number_of_workers(registry):
+    registry.register("datasets", "Draws", Draws, dist="tests")
+    registry.register("collate_fns", "collate_with_a_draw", collate_with_a_draw, dist="tests")
+
+    def two_epochs(workers):
+        loader = build_dataloader({"batch_size": 2, "num_workers": workers, "dataset": {"type": "Draws"},
+                                   "collate_fn": {"type": "collate_with_a_draw"},
+                                   "sampler": {"type": "DefaultSampler", "shuffle": True}}, "train", registry, seed=0)
+        batches = []
+        for epoch in (0, 1):
+            seed_dataloader(loader, epoch)
+            batches += list(loader)
+        return batches
+
+    one_worker = two_epochs(1)
+    assert two_epochs(2) == one_worker
+    collate_draws = [draw for _, draw in one_worker]
+    assert len(set(collate_draws)) == len(collate_draws) == 4  # a new draw for every batch and epoch
+
+
 def test_dataloader_config_options(registry):
     loader = build_dataloader({"batch_size": 5, "drop_last": True, "dataset": {"type": "ToyDataset", "size": 12},
                                "collate_fn": {"type": "default_collate"}}, "val", registry, seed=0)
