@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pipeline import QUICK_CONFIGS, benchmark_videos, pipeline_configs  # noqa: E402
+from pipeline import pipeline_configs, training_videos, write_annotations  # noqa: E402
 
 CASES = [  # (workers, pin_memory, persistent_workers)
     (0, False, False),
@@ -62,16 +62,13 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     samples, epochs = (8, 1) if args.quick else (args.samples, args.epochs)
-    from vidcore import cache_dir
-
-    videos = benchmark_videos(Path(cache_dir()) / "benchmark-videos", {"240p_gop12": QUICK_CONFIGS["240p_gop12"]},
-                              2 if args.quick else 10)["240p_gop12"]
+    videos = training_videos(args.quick)
     report: dict[str, Any] = {"benchmark": "loader", "quick": args.quick, "samples": samples, "epochs": epochs,
                               "batch_size": args.batch_size, "video": "320x240 h264, keyframe every 12",
                               "cpus": os.cpu_count()}
     with tempfile.TemporaryDirectory() as folder:
         ann_file = Path(folder) / "train.txt"
-        ann_file.write_text("".join(f"{videos[i % len(videos)]} {i % 2}\n" for i in range(samples)))
+        write_annotations(ann_file, videos, samples)
         for decoder in ("pyav", "decord"):
             for workers, pin, persistent in CASES:
                 if args.quick and (pin or persistent):

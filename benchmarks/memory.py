@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from pipeline import DECODERS, QUICK_CONFIGS, benchmark_videos  # noqa: E402  (sibling benchmark script)
+from pipeline import DECODERS, training_videos  # noqa: E402  (sibling benchmark script)
 
 TARGET_GROWTH_MB = 50.0
 
@@ -67,15 +67,8 @@ def main() -> None:
     if args.worker:
         print(json.dumps(measure(args.worker, args.paths, clips)))
         return
-    if args.data_dir:
-        data_dir = Path(args.data_dir)
-    else:
-        from vidcore import cache_dir
-
-        data_dir = Path(cache_dir()) / "benchmark-videos"
-    name = "240p_gop12"
-    paths = benchmark_videos(data_dir, {name: QUICK_CONFIGS[name]}, 2 if args.quick else 10)[name]
-    report: dict[str, object] = {"benchmark": "memory", "quick": args.quick, "video": name,
+    paths = training_videos(args.quick, Path(args.data_dir) if args.data_dir else None)
+    report: dict[str, object] = {"benchmark": "memory", "quick": args.quick, "video": "240p_gop12",
                                  "target_growth_mb": TARGET_GROWTH_MB, "rss_source": _rss_source(), "backends": {}}
     for backend in DECODERS:  # a fresh process each, so one backend's heap does not hide the other's growth
         done = subprocess.run([sys.executable, __file__, "--worker", backend, "--clips", str(clips), "--paths", *paths],

@@ -114,6 +114,25 @@ def benchmark_videos(data_dir: Path, configs: dict[str, tuple[int, int, int]], s
     return videos
 
 
+def default_data_dir() -> Path:
+    """Where generated benchmark videos are cached: `vidcore.cache_dir()/benchmark-videos`."""
+    from vidcore import cache_dir
+
+    return Path(cache_dir()) / "benchmark-videos"
+
+
+def training_videos(quick: bool, data_dir: Path | None = None) -> list[str]:
+    """The 320x240 videos with a keyframe every 12 frames (2 s when `quick`, else 10 s) that the loader,
+    memory and training benchmarks read."""
+    name = "240p_gop12"
+    return benchmark_videos(data_dir or default_data_dir(), {name: QUICK_CONFIGS[name]}, 2 if quick else 10)[name]
+
+
+def write_annotations(path: Path, videos: list[str], samples: int) -> None:
+    """A `VideoDataset` list of `samples` lines cycling through `videos`, with labels 0 and 1 in turn."""
+    path.write_text("".join(f"{videos[i % len(videos)]} {i % 2}\n" for i in range(samples)))
+
+
 # --- timing ---------------------------------------------------------------------------------------------
 def time_pipeline(pipeline: Any, paths: list[str], min_seconds: float, min_clips: int) -> dict[str, float]:
     """Clips per CPU-second and per wall-second, over the videos in turn, after one warm-up clip each.
@@ -258,12 +277,7 @@ def main() -> None:
     min_seconds = args.seconds if args.seconds is not None else (0.3 if args.quick else 1.5)
     args.rounds = args.rounds or (1 if args.quick else 3)
     min_clips = 2 if args.quick else 3
-    if args.data_dir:
-        data_dir = Path(args.data_dir)
-    else:
-        from vidcore import cache_dir
-
-        data_dir = Path(cache_dir()) / "benchmark-videos"
+    data_dir = Path(args.data_dir) if args.data_dir else default_data_dir()
     videos = benchmark_videos(data_dir, configs, video_seconds)
     runners: dict[str, Any] = {"vidcore": VidcoreRunner()}
     report: dict[str, Any] = {

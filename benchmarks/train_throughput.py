@@ -28,7 +28,7 @@ from typing import Any
 from vidcore.hooks import Hook
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pipeline import QUICK_CONFIGS, benchmark_videos  # noqa: E402
+from pipeline import training_videos, write_annotations  # noqa: E402
 
 RECIPE = Path(__file__).resolve().parents[1] / "configs" / "tsn" / "tsn_r50_1x1x8_100e_kinetics400.yaml"
 
@@ -131,15 +131,13 @@ def main() -> None:
     if args.warmup < 1 or args.iters < 1:
         parser.error("--warmup and --iters must be at least 1")
 
-    from vidcore import cache_dir
     from vidcore.runner import Runner
 
-    videos = benchmark_videos(Path(cache_dir()) / "benchmark-videos", {"240p_gop12": QUICK_CONFIGS["240p_gop12"]},
-                              2 if args.quick else 10)["240p_gop12"]
+    videos = training_videos(args.quick)
     samples = args.batch_size * (args.warmup + args.iters)
     with tempfile.TemporaryDirectory() as folder:
         ann_file = Path(folder) / "train.txt"
-        ann_file.write_text("".join(f"{videos[i % len(videos)]} {i % 2}\n" for i in range(samples)))
+        write_annotations(ann_file, videos, samples)
         runner = Runner(train_cfg(args, ann_file, folder), filename=str(RECIPE))
         clock = LoopClock(args.warmup, args.warmup + args.iters)
         runner.register_hook(clock)
