@@ -45,6 +45,20 @@ def default_workers() -> int:
 
 
 def _exit_with_parent(parent: int) -> None:
+    """End this worker when its parent is gone: at once where Linux can signal it, else within a poll."""
+    try:
+        import ctypes
+        import signal
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent:
+        os._exit(1)
+    threading.Thread(target=_poll_parent, args=(parent,), daemon=True).start()
+
+
+def _poll_parent(parent: int) -> None:
     while True:
         time.sleep(_PARENT_POLL_S)
         if os.getppid() != parent:
@@ -53,7 +67,7 @@ def _exit_with_parent(parent: int) -> None:
 
 def _worker_main(connection: Connection, function: Callable[[Any], Any], parent: int,
                  preload: Sequence[str]) -> None:
-    threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+    _exit_with_parent(parent)
     for module in preload:
         importlib.import_module(module)
     connection.send("ready")  # the time limit of a task counts from here, not from the interpreter's start
