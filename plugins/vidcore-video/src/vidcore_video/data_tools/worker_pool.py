@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 import multiprocessing
 import os
+import signal
 import threading
 import time
 from dataclasses import dataclass
@@ -48,7 +49,6 @@ def _exit_with_parent(parent: int) -> None:
     """End this worker when its parent is gone: at once where Linux can signal it, else within a poll."""
     try:
         import ctypes
-        import signal
 
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):
@@ -68,6 +68,7 @@ def _poll_parent(parent: int) -> None:
 def _worker_main(connection: Connection, function: Callable[[Any], Any], parent: int,
                  preload: Sequence[str]) -> None:
     _exit_with_parent(parent)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the whole process group; the parent handles it
     for module in preload:
         importlib.import_module(module)
     connection.send("ready")  # the time limit of a task counts from here, not from the interpreter's start
@@ -172,8 +173,6 @@ def _exit_reason(code: int | None) -> str:
     if code is None:
         return "no exit status"
     if code < 0:
-        import signal
-
         try:
             return f"killed by {signal.Signals(-code).name}"
         except ValueError:
