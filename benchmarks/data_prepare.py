@@ -24,8 +24,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pipeline import (  # noqa: E402
     VIDEO_CONFIGS,
-    MmactionRunner,
     VidcoreRunner,
+    add_mmaction_runner,
+    add_timing_arguments,
     benchmark_videos,
     default_data_dir,
 )
@@ -51,15 +52,10 @@ def run_prepare(list_file: Path, data_prefix: Path, out_dir: Path, workers: int,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="tiny CI smoke size (< 20 s)")
-    parser.add_argument("--data-dir", default=None, help="where the generated source videos are cached")
+    add_timing_arguments(parser)
     parser.add_argument("--short-side", type=int, default=256, help="prepare's --short-side (default: 256)")
     parser.add_argument("--gop", type=int, default=16, help="prepare's --gop (default: 16)")
     parser.add_argument("--files", type=int, default=None, help="source files to prepare (default: 12; quick: 4)")
-    parser.add_argument("--seconds", type=float, default=None, help="minimum timing per pipeline measurement")
-    parser.add_argument("--rounds", type=int, default=None, help="measure the pipelines this many times, keep the best")
-    parser.add_argument("--compare-mmaction", metavar="PYTHON", default=None,
-                        help="an interpreter with mmaction2 1.x installed, to time its pipeline on the originals")
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     name = "240p_gop250" if args.quick else "480p_gop250"
@@ -94,12 +90,7 @@ def main() -> None:
                 "source_minutes_per_s": round(source_minutes / elapsed, 3)}
         prepared = [str(work / "out2" / f"video_{index:03d}.mp4") for index in range(len(originals))]
         runners: dict[str, Any] = {"vidcore": VidcoreRunner()}
-        if args.compare_mmaction:
-            try:
-                runners["mmaction2"] = MmactionRunner(args.compare_mmaction)
-                report["mmaction2_version"] = runners["mmaction2"].version
-            except (OSError, RuntimeError) as exc:
-                report["mmaction2"] = {"error": str(exc)}
+        add_mmaction_runner(runners, args.compare_mmaction, report)
         best: dict[str, float] = {}
         for _ in range(rounds):
             cases = [("vidcore_original", "vidcore", "pyav", originals),

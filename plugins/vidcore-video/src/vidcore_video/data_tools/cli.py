@@ -55,17 +55,12 @@ def add_data_commands(subparsers: argparse._SubParsersAction) -> None:
                     "frame kept. Outputs mirror the list's paths under OUT_DIR (as .mp4); the list of prepared "
                     "files is written to OUT_DIR/LIST's name (paths relative to OUT_DIR). A rerun skips the "
                     "files already prepared; a file that fails is reported and left out of the new list.")
-    prepare.add_argument("list", metavar="LIST", help="VideoDataset annotation list ('path label' lines)")
-    prepare.add_argument("out_dir", metavar="OUT_DIR", help="folder for the prepared videos and their list")
-    prepare.add_argument("--data-prefix", metavar="D", help=_PREFIX_HELP)
+    _add_list_and_output(prepare, "the prepared videos")
     prepare.add_argument("--short-side", type=int, default=256,
                          help="short side in pixels, an even number; 0 keeps the size (default: 256)")
     prepare.add_argument("--gop", type=int, default=16, help="keyframe interval in frames (default: 16)")
     prepare.add_argument("--crf", type=int, default=23, help="libx264 quality, 0-51, lower is better (default: 23)")
     prepare.add_argument("--preset", default="veryfast", help="libx264 speed preset (default: veryfast)")
-    prepare.add_argument("-o", "--output-list", metavar="LIST2", help="where to write the new list "
-                         "(default: OUT_DIR/<LIST's file name>)")
-    prepare.add_argument("--overwrite", action="store_true", help="redo every file, even those already prepared")
     _add_workers(prepare, timeout=3600)
     prepare.set_defaults(handler=_run("run_prepare"))
 
@@ -74,17 +69,21 @@ def add_data_commands(subparsers: argparse._SubParsersAction) -> None:
         description="Write every frame of each video of LIST as OUT_DIR/<path without extension>/img_00001.jpg, "
                     "... (mmaction2's raw-frame layout) and the RawframeDataset list ('frame_dir total_frames "
                     "label' lines) to OUT_DIR/<LIST's file name>. A rerun skips the videos already done.")
-    extract.add_argument("list", metavar="LIST", help="VideoDataset annotation list ('path label' lines)")
-    extract.add_argument("out_dir", metavar="OUT_DIR", help="folder for the frame folders and their list")
-    extract.add_argument("--data-prefix", metavar="D", help=_PREFIX_HELP)
+    _add_list_and_output(extract, "the frame folders")
     extract.add_argument("--short-side", type=int, default=256,
                          help="short side of the frames in pixels; 0 keeps the size (default: 256)")
     extract.add_argument("--quality", type=int, default=95, help="JPEG quality, 1-95 (default: 95)")
-    extract.add_argument("-o", "--output-list", metavar="LIST2", help="where to write the new list "
-                         "(default: OUT_DIR/<LIST's file name>)")
-    extract.add_argument("--overwrite", action="store_true", help="redo every video, even those already done")
     _add_workers(extract, timeout=3600)
     extract.set_defaults(handler=_run("run_extract_frames"))
+
+
+def _add_list_and_output(parser: argparse.ArgumentParser, outputs: str) -> None:
+    parser.add_argument("list", metavar="LIST", help="VideoDataset annotation list ('path label' lines)")
+    parser.add_argument("out_dir", metavar="OUT_DIR", help=f"folder for {outputs} and their list")
+    parser.add_argument("--data-prefix", metavar="D", help=_PREFIX_HELP)
+    parser.add_argument("-o", "--output-list", metavar="LIST2",
+                        help="where to write the new list (default: OUT_DIR/<LIST's file name>)")
+    parser.add_argument("--overwrite", action="store_true", help="redo every file, even those already done")
 
 
 def _add_workers(parser: argparse.ArgumentParser, timeout: float) -> None:
