@@ -289,3 +289,15 @@ def test_bad_arguments_fail_with_one_line_and_touch_nothing(run_vidcore, dataset
     assert expected in result.stderr and len(result.stderr.splitlines()) == 1, result.stderr
     assert not (tmp_path / "out").exists()
     assert {path: digest(path) for path in dataset["root"].rglob("*") if path.is_file()} == before
+
+
+def test_check_accepts_every_decodable_test_video_and_flags_every_bad_one(run_vidcore, videos, bad_files, tmp_path):
+    """No false alarms on any codec and container the decoders support (B-frames, VP9, MJPEG, odd sizes,
+    3 frames); every file the decoders refuse is flagged."""
+    good = [video.path for video in videos.values()]
+    (tmp_path / "list.txt").write_text("".join(f"{path} 0\n" for path in [*good, *bad_files.values()]))
+    result = run_vidcore("data", "check", tmp_path / "list.txt", "--full")
+    assert result.returncode == 1, result
+    flagged = {line.split(": ")[1] for line in result.stdout.splitlines() if line.count(": ") >= 2}
+    assert flagged == set(bad_files.values()), result.stdout
+    assert f"{len(good) + len(bad_files)} files, {len(good)} good, {len(bad_files)} bad" in result.stdout

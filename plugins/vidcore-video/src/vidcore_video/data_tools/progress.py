@@ -14,10 +14,14 @@ _PLAIN_EVERY_S = 5.0
 
 
 class FileProgress:
-    """Counts finished files of `total`; `print()` writes a report line without breaking the bar."""
+    """Counts finished files of `total`; `print()` writes a report line without breaking the bar. `enabled`
+    forces the bar on or off (default: on when stdout and stderr are terminals); without it a plain line goes
+    to stderr at most every `plain_every_s` seconds."""
 
-    def __init__(self, description: str, total: int, enabled: bool | None = None) -> None:
+    def __init__(self, description: str, total: int, enabled: bool | None = None,
+                 plain_every_s: float = _PLAIN_EVERY_S) -> None:
         self.description = description
+        self.plain_every_s = plain_every_s
         self.total = total
         self.done = 0
         self.started = time.monotonic()
@@ -48,7 +52,7 @@ class FileProgress:
             progress.advance(task, files)
             return
         now = time.monotonic()
-        if now - self._last_line >= _PLAIN_EVERY_S and self.done < self.total:
+        if now - self._last_line >= self.plain_every_s and self.done < self.total:
             self._last_line = now
             remaining = (self.total - self.done) / self.rate if self.rate else float("inf")
             print(f"{self.description}: {self.done}/{self.total} files, {self.rate:.1f} files/s, "
