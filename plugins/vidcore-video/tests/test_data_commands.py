@@ -199,6 +199,15 @@ def test_prepare_reencodes_with_the_short_side_keyframe_interval_and_frame_count
     assert {path: path.stat().st_mtime_ns for path in stamps} == stamps
     assert len((tmp_path / "good-prepared.txt").read_text().splitlines()) == 4
 
+    changed = root / dataset["good"][0]
+    os.utime(changed, (time.time() + 60, time.time() + 60))  # the source changed after it was prepared
+    try:
+        redo = run_vidcore("data", "prepare", dataset["lists"] / "good.txt", out, "--data-prefix", root,
+                           "--short-side", "32", "--gop", "4", "-o", tmp_path / "good-prepared.txt")
+    finally:
+        os.utime(changed, None)
+    assert redo.returncode == 0 and "4 files: 1 done, 3 already done, 0 failed" in redo.stdout, redo
+
     other = run_vidcore("data", "prepare", dataset["lists"] / "good.txt", out, "--data-prefix", root,
                         "--short-side", "64")
     assert other.returncode == 2 and "other settings" in other.stderr and len(other.stderr.splitlines()) == 1

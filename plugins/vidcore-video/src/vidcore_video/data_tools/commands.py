@@ -112,8 +112,8 @@ def output_paths(entries: list[ListEntry], suffix: str) -> list[str]:
 def _convert(args: argparse.Namespace, command: str, record: dict[str, Any], make_task: Callable[[str, str], Any],
              work: Callable[[Any], Any], suffix: str, is_done: Callable[[str], bool],
              rest_of_line: Callable[[ListEntry, Any], str], count_done: Callable[[str], Any] | None = None) -> int:
-    """The shared run of `prepare` and `extract-frames`: one output per distinct source, skipped when it exists,
-    the others made in worker processes; then the list of the outputs that exist."""
+    """The shared run of `prepare` and `extract-frames`: one output per distinct source, skipped when it exists
+    and is newer than its source, the others made in worker processes; then the list of the outputs that exist."""
     workers, timeout = _workers(args)
     entries = read_list(args.list, args.data_prefix)
     out_dir = Path(args.out_dir)
@@ -135,7 +135,7 @@ def _convert(args: argparse.Namespace, command: str, record: dict[str, Any], mak
     results: dict[str, Any] = {}
     todo: list[str] = []
     for target in source_of:
-        if is_done(target) and not args.overwrite:
+        if is_done(target) and not args.overwrite and not _newer(source_of[target], target):
             results[target] = count_done(target) if count_done else None
         else:
             todo.append(target)
@@ -175,6 +175,14 @@ def _workers(args: argparse.Namespace) -> tuple[int, float | None]:
     if args.timeout <= 0:
         raise ConfigError(f"--timeout: expected a positive number of seconds, got {args.timeout:g}")
     return workers, args.timeout
+
+
+def _newer(source: str, target: str) -> bool:
+    """Whether `source` changed after `target` was made from it."""
+    try:
+        return os.stat(source).st_mtime > os.stat(target).st_mtime
+    except OSError:
+        return False
 
 
 def _same_file(first: str, second: str) -> bool:
