@@ -288,6 +288,7 @@ def test_extract_frames_writes_rawframe_folders_and_their_list(run_vidcore, data
     (["check", "LIST", "--write-clean", "LIST"], "would overwrite the list being checked"),
     (["extract-frames", "LIST", "OUT", "--quality", "0"], "--quality: expected 1-95"),
     (["prepare", "LIST", "PREFIX", "--data-prefix", "PREFIX"], "is the source file itself"),
+    (["extract-frames", "LIST", "LIST"], "cannot create the output folder"),
 ])
 def test_bad_arguments_fail_with_one_line_and_touch_nothing(run_vidcore, dataset, tmp_path, args, expected):
     names = {"LIST": str(dataset["lists"] / "good.txt"), "OUT": str(tmp_path / "out"),

@@ -130,7 +130,10 @@ def _convert(args: argparse.Namespace, command: str, record: dict[str, Any], mak
         if os.path.exists(entry.file) and os.path.exists(target) and _same_file(entry.file, target):
             raise DataError(f"{args.list}:{entry.line}: the output {target} is the source file itself; choose "
                             "another OUT_DIR")
-    out_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataError(f"{out_dir}: cannot create the output folder ({exc.strerror or exc})") from None
     check_settings(out_dir, record, args.overwrite)
     results: dict[str, Any] = {}
     todo: list[str] = []
