@@ -77,6 +77,7 @@ def dataset(tmp_path_factory, media):
     lists.mkdir()
     (lists / "good.txt").write_text("".join(f"{path} {index % 2}\n" for index, path in enumerate(good)))
     mixed = [f"{path} 0\n" for path in good[:2]] + [f"{path} 1\n" for path in bad] + [f"{good[2]} 0\n"]
+    mixed.append("run/empty.mp4 0\n")  # listed twice: checked once, both lines reported
     (lists / "mixed.txt").write_text("# a comment line\n" + "".join(mixed))
     return {"root": root, "lists": lists, "good": good, "bad": bad}
 
@@ -139,7 +140,8 @@ def test_check_reports_every_bad_file_with_its_reason_and_writes_the_clean_list(
                          "--write-clean", lists / "clean.txt")
     assert result.returncode == 1, result
     reported = [line for line in result.stdout.splitlines() if line.startswith(str(lists / "mixed.txt"))]
-    assert len(reported) == len(dataset["bad"]), result.stdout
+    assert len(reported) == len(dataset["bad"]) + 1, result.stdout
+    assert sum("/run/empty.mp4: " in line for line in reported) == 2
     for path, reason in dataset["bad"].items():
         line = next((line for line in reported if f"/{path}: " in line), None)
         assert line is not None and reason in line, (path, result.stdout)

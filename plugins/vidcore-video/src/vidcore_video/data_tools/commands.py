@@ -40,25 +40,30 @@ def run_check(args: argparse.Namespace) -> int:
     entries = read_list(args.list, args.data_prefix)
     if args.write_clean and _same_file(args.write_clean, args.list):
         raise ConfigError(f"--write-clean {args.write_clean}: would overwrite the list being checked")
-    tasks = [(entry.file, args.full) for entry in entries]
-    bad: dict[int, str] = {}
-    with FileProgress("vidcore data check", len(tasks)) as progress:
+    files = list(dict.fromkeys(os.path.normpath(entry.file) for entry in entries))  # each file checked once
+    lines_of: dict[str, list[ListEntry]] = {}
+    for entry in entries:
+        lines_of.setdefault(os.path.normpath(entry.file), []).append(entry)
+    bad: dict[str, str] = {}
+    with FileProgress("vidcore data check", len(files)) as progress:
+        tasks = [(file, args.full) for file in files]
         for outcome in run_tasks(check_video, tasks, workers, timeout, preload=_DECODING_MODULES):
             progress.advance()
             if not outcome.ok:
-                bad[outcome.index] = outcome.error or ""
-                entry = entries[outcome.index]
-                progress.print(f"{args.list}:{entry.line}: {entry.file}: {outcome.error}")
-    print(f"vidcore data check: {len(entries)} files, {len(entries) - len(bad)} good, {len(bad)} bad "
+                file = files[outcome.index]
+                bad[file] = outcome.error or ""
+                for entry in lines_of[file]:
+                    progress.print(f"{args.list}:{entry.line}: {entry.file}: {outcome.error}")
+    print(f"vidcore data check: {len(files)} files, {len(files) - len(bad)} good, {len(bad)} bad "
           f"({progress.elapsed:.1f} s, {progress.rate:.1f} files/s)")
     if args.write_clean:
-        bad_lines = {entries[index].line for index in bad}
+        bad_lines = {entry.line for file in bad for entry in lines_of[file]}
         with open(args.list, encoding="utf-8") as file:
             lines = file.read().splitlines(keepends=True)
         kept = [line for number, line in enumerate(lines, start=1) if number not in bad_lines]
         write_text_atomically(args.write_clean, "".join(line if line.endswith("\n") else line + "\n"
                                                         for line in kept))
-        print(f"vidcore data check: wrote {args.write_clean} ({len(entries) - len(bad)} entries)")
+        print(f"vidcore data check: wrote {args.write_clean} ({len(entries) - len(bad_lines)} entries)")
     return 1 if bad else 0
 
 
