@@ -112,7 +112,7 @@ class ActionDataPreprocessor(BaseDataPreprocessor):
         for sample, label in zip(samples, moved_labels):
             sample = copy.copy(sample)
             sample.gt_label = None
-            sample = sample.to(self.device, non_blocking=self.non_blocking)
+            sample = cast_data(sample, self.device, self.non_blocking)
             sample.gt_label = label
             moved.append(sample)
         return moved
