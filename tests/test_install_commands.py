@@ -44,3 +44,68 @@ def test_the_constraints_pin_a_matching_torch_pair_and_this_environment_has_it()
 def test_ci_runs_the_readme_test_command_verbatim():
     _, test = quick_start_commands()
     assert test in (REPO / ".ci" / "run").read_text().splitlines()
+
+
+# --- install lines of the docs and of error hints work from this repository as written --------------------
+
+DOCUMENTS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md")), *sorted(REPO.glob("*/*/README.md")),
+             *sorted((REPO / "configs").rglob("*.yaml"))]
+# what a `pip install` line may name besides local paths: published distributions the docs point to
+PUBLISHED = {"matplotlib", "rich", "torch", "mmengine", "mmcv-lite==2.1.0", "decord", "scipy", "mmaction2==1.2.0",
+             "wandb[media]", "PyTurboJPEG", "av"}
+
+
+def install_lines(text: str) -> list[str]:
+    """The arguments of each `pip install` in `text` (a `.` is the current folder: a plugin project's own)."""
+    return [match.strip() for match in re.findall(r"pip install ([^`\n#(]+)", text)]
+
+
+OPTIONS_WITH_VALUE = {"-c", "-r", "--index-url", "--extra-index-url", "--target"}
+
+
+def check_install_line(line: str, where: str) -> None:
+    arguments = line.split("&&")[0].split()
+    for previous, argument in zip(["", *arguments], arguments):
+        argument = argument.strip("'\"")
+        if argument.startswith("-") or previous in OPTIONS_WITH_VALUE or argument.split("[")[0] in {".", "\\"}:
+            continue
+        if argument.startswith("./"):
+            folder = REPO / argument.split("[")[0]
+            assert (folder / "pyproject.toml").is_file(), f"{where}: {line}: {argument} is not a distribution here"
+        else:
+            assert argument in PUBLISHED, f"{where}: {line}: {argument} is not on the package index"
+
+
+def test_every_install_line_in_the_docs_works_from_this_repository():
+    lines = [(path.relative_to(REPO), line) for path in DOCUMENTS for line in install_lines(path.read_text())]
+    assert len(lines) > 10
+    for where, line in lines:
+        check_install_line(line, str(where))
+
+
+def test_the_install_hint_of_every_first_party_component_names_its_folder_here():
+    from vidcore.plotting import PLOT_INSTALL_HINT
+    from vidcore.registry import FIRST_PARTY_COMPONENTS, FIRST_PARTY_PATHS, install_hint
+
+    for dist, names in FIRST_PARTY_COMPONENTS.items():
+        pyproject = (REPO / FIRST_PARTY_PATHS[dist] / "pyproject.toml").read_text()
+        assert f'name = "{dist}"' in pyproject
+        for name in names:
+            (line,) = install_lines(install_hint(name))
+            check_install_line(line, name)
+            assert line.split()[-1] == f"./{FIRST_PARTY_PATHS[dist]}"
+    check_install_line(install_lines(PLOT_INSTALL_HINT)[0], "PLOT_INSTALL_HINT")
+
+
+def test_a_missing_plugin_error_gives_an_install_line_that_works_here(tmp_path: Path):
+    from vidcore.testing import run_vidcore
+
+    (tmp_path / "cfg.yaml").write_text("visualizer: {vis_backends: [{type: TensorboardVisBackend}]}\n")
+    result = run_vidcore("config", "check", "cfg.yaml", cwd=tmp_path,
+                         env={"VIDCORE_DISABLE_PLUGINS": "vidcore-tensorboard"})
+    assert result.returncode == 2, str(result)
+    (error,) = result.stderr.strip().splitlines()
+    assert "visualizer.vis_backends[0].type: unknown vis_backends type 'TensorboardVisBackend'" in error
+    (line,) = install_lines(error)
+    assert line == "./plugins/vidcore-tensorboard"
+    check_install_line(line, "vidcore config check")

@@ -38,7 +38,7 @@ LOG_NAME = "scalars.json"
 BOOKKEEPING_KEYS = frozenset({"mode", "epoch", "iter", "step"})
 # Timing keys, left out of the default selection (still plottable with --keys).
 _TIMING_KEYS = frozenset({"time", "data_time", "eta", "memory"})
-PLOT_INSTALL_HINT = "pip install 'vidcore[plot]'"
+PLOT_INSTALL_HINT = "pip install matplotlib"
 
 
 @dataclass

@@ -12,7 +12,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         "plot", help="plot training curves from the JSON-lines scalar log(s) as a PNG",
         description="Plot training curves (x: train iteration) from each WORK_DIR's newest "
                     "<timestamp>/vis_data/scalars.json, or from the given log files. Needs matplotlib: "
-                    "pip install 'vidcore[plot]'.")
+                    "pip install matplotlib.")
     parser.add_argument("paths", nargs="+", metavar="WORK_DIR", help="work dir, run folder or scalars.json file")
     parser.add_argument("--keys", nargs="+", metavar="KEY",
                         help="keys to plot, one subplot each (default: every logged metric but timings)")
