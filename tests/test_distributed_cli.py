@@ -11,22 +11,13 @@ import sys
 from pathlib import Path
 
 import pytest
+from demo_budget import DEMO, TINY
 
-REPO = Path(__file__).resolve().parents[1]
-CONFIG = str(REPO / "configs" / "demo" / "tsn_r18_synthetic.yaml")
 TORCHRUN = shutil.which("torchrun", path=str(Path(sys.executable).parent))
 VIDCORE = Path(sys.executable).with_name("vidcore")
 LIMIT_S = 240
-# Two classes, two videos per rank and batch: tiny, but every phase (train, val, test) runs on both ranks.
-TINY = [
-    "synthetic.num_classes=2", "synthetic.num_frames=8",
-    "train_dataloader.dataset.videos_per_class=4", "train_dataloader.batch_size=2",
-    "val_dataloader.dataset.videos_per_class=2", "test_dataloader.dataset.videos_per_class=1",
-    "test_dataloader.dataset.pipeline.1.num_clips=1",
-    *(f"{split}_dataloader.{key}" for split in ("train", "val", "test")
-      for key in ("num_workers=0", "persistent_workers=false")),
-    "train_cfg.val_interval=1", "default_hooks.logger.interval=1",
-]
+# Two videos per rank and batch (batch 2 per rank, the tiny budget's batch of 4 in all).
+BATCH = "train_dataloader.batch_size=2"
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(TORCHRUN is None, reason="torchrun is not installed")]
 
@@ -37,12 +28,12 @@ def environment(cache: Path) -> dict[str, str]:
 
 def torchrun(cwd: Path, *args: str) -> subprocess.CompletedProcess:
     return subprocess.run([TORCHRUN, "--standalone", "--nproc_per_node", "2", "--no-python", str(VIDCORE), "run",
-                           CONFIG, "--work-dir", "wd", *args], cwd=cwd, env=environment(cwd / "cache"),
+                           DEMO, "--work-dir", "wd", *args], cwd=cwd, env=environment(cwd / "cache"),
                           capture_output=True, text=True, timeout=LIMIT_S)
 
 
 def test_the_demo_trains_on_two_cpu_processes_and_resumes(tmp_path: Path):
-    result = torchrun(tmp_path, "--cfg-options", *TINY, "train_cfg.max_epochs=2")
+    result = torchrun(tmp_path, "--cfg-options", *TINY, BATCH, "train_cfg.max_epochs=2")
     assert result.returncode == 0, result.stderr[-3000:]
     assert "train on cpu (world size 2, gloo)" in result.stdout
     work_dir = tmp_path / "wd"
@@ -51,7 +42,7 @@ def test_the_demo_trains_on_two_cpu_processes_and_resumes(tmp_path: Path):
     (log_dir,) = [path for path in work_dir.iterdir() if path.is_dir()]  # one run folder: rank 0's only
     assert len(list(log_dir.glob("*.log"))) == 1
 
-    resumed = torchrun(tmp_path, "--resume", "--cfg-options", *TINY, "train_cfg.max_epochs=3")
+    resumed = torchrun(tmp_path, "--resume", "--cfg-options", *TINY, BATCH, "train_cfg.max_epochs=3")
     assert resumed.returncode == 0, resumed.stderr[-3000:]
     assert "resumed from" in resumed.stdout and "epoch_2.pth at epoch 2" in resumed.stdout
     assert Path((work_dir / "last_checkpoint").read_text().strip()).name == "epoch_3.pth"
@@ -60,7 +51,7 @@ def test_the_demo_trains_on_two_cpu_processes_and_resumes(tmp_path: Path):
 def test_nccl_without_cuda_is_one_line_naming_the_key(tmp_path: Path):
     """As each rank sees it (exit 2), and as torchrun reports it (the root cause)."""
     option = ("--cfg-options", "env_cfg.dist_cfg.backend=nccl")
-    rank = subprocess.run([str(VIDCORE), "run", CONFIG, "--work-dir", "wd", *option], cwd=tmp_path,
+    rank = subprocess.run([str(VIDCORE), "run", DEMO, "--work-dir", "wd", *option], cwd=tmp_path,
                           env={**environment(tmp_path / "cache"), "WORLD_SIZE": "2", "RANK": "0", "LOCAL_RANK": "0"},
                           capture_output=True, text=True, timeout=LIMIT_S)
     assert rank.returncode == 2

@@ -8,20 +8,10 @@ import json
 from pathlib import Path
 
 import pytest
+from demo_budget import DEMO, TINY
 from vidcore.testing import run_vidcore
 
-REPO = Path(__file__).resolve().parents[1]
-DEMO = str(REPO / "configs" / "demo" / "tsn_r18_synthetic.yaml")
 BASE_LR = 0.003  # the demo's AdamW lr
-TINY = [
-    "synthetic.num_classes=2", "synthetic.num_frames=8",
-    "train_dataloader.dataset.videos_per_class=4", "train_dataloader.batch_size=4",
-    "val_dataloader.dataset.videos_per_class=2", "test_dataloader.dataset.videos_per_class=1",
-    "test_dataloader.dataset.pipeline.1.num_clips=1",
-    *(f"{split}_dataloader.{key}" for split in ("train", "val", "test")
-      for key in ("num_workers=0", "persistent_workers=false")),
-    "default_hooks.logger.interval=1",
-]
 
 pytestmark = pytest.mark.slow
 
