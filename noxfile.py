@@ -28,7 +28,7 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def demo(session: nox.Session) -> None:
     """The README's main job: train TSN-R18 on the synthetic dataset."""
-    session.install(*(f"./{path}" for path in DISTRIBUTIONS))
+    session.install("-c", "constraints.txt", *(f"./{path}" for path in DISTRIBUTIONS))
     session.run("vidcore", "run", "configs/demo/tsn_r18_synthetic.yaml", *session.posargs)
 
 

@@ -135,7 +135,7 @@ def test_cli_without_matplotlib_says_how_to_install(tmp_path: Path, capsys: pyte
     monkeypatch.setitem(sys.modules, "matplotlib", None)  # makes `import matplotlib` raise ImportError
     assert main(["plot", str(tmp_path / "w"), "--out", str(tmp_path / "c.png")]) == 2
     error = capsys.readouterr().err.strip()
-    assert error == "vidcore: error: plotting needs matplotlib, which is not installed: pip install 'vidcore[plot]'"
+    assert error == "vidcore: error: plotting needs matplotlib, which is not installed: pip install matplotlib"
 
 
 def test_cli_start_up_does_not_import_matplotlib() -> None:

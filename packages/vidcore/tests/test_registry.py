@@ -161,7 +161,8 @@ def test_unknown_first_party_name_gives_the_pip_install_line(registry):
     with pytest.raises(RegistryError) as error:
         registry.get("models", "TSNHead")
     assert str(error.value) == ("unknown models type 'TSNHead'; it is provided by a distribution that is not "
-                                "installed or not loaded: pip install vidcore-tsn")
+                                "installed or not loaded: pip install ./plugins/vidcore-tsn (from the root of the "
+                                "vidcore repository)")
 
 
 def test_unknown_name_lists_plugins_that_failed_to_load(registry):

@@ -15,6 +15,8 @@ from torch import nn
 
 __all__ = [
     "init_distributed",
+    "default_backend",
+    "get_backend",
     "is_distributed",
     "get_rank",
     "get_local_rank",
@@ -36,18 +38,23 @@ DEFAULT_TIMEOUT_S = 1800.0
 _CPU_GROUP: Any = None
 
 
+def default_backend() -> str:
+    """The process-group backend that fits this machine: nccl when CUDA is available, gloo otherwise."""
+    return "nccl" if torch.cuda.is_available() else "gloo"
+
+
 def init_distributed(backend: str | None = None, timeout_s: float = DEFAULT_TIMEOUT_S) -> bool:
     """Join the process group that `torchrun` describes (env RANK, WORLD_SIZE, MASTER_ADDR/PORT).
 
-    Does nothing when WORLD_SIZE is unset or 1, or when a group already exists. The backend defaults to
-    nccl when CUDA is available and gloo otherwise. Returns whether the process is distributed.
+    Does nothing when WORLD_SIZE is unset or 1, or when a group already exists. The backend defaults
+    (None or "auto") to `default_backend()`. Returns whether the process is distributed.
     """
     if dist.is_available() and dist.is_initialized():
         return dist.get_world_size() > 1
     if int(os.environ.get("WORLD_SIZE", "1")) <= 1:
         return False
-    if backend is None:
-        backend = "nccl" if torch.cuda.is_available() else "gloo"
+    if backend in (None, "auto"):
+        backend = default_backend()
     if backend == "nccl":
         torch.cuda.set_device(get_local_rank())
     dist.init_process_group(backend=backend, timeout=datetime.timedelta(seconds=timeout_s))
@@ -56,6 +63,11 @@ def init_distributed(backend: str | None = None, timeout_s: float = DEFAULT_TIME
 
 def is_distributed() -> bool:
     return dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1
+
+
+def get_backend() -> str | None:
+    """The process group's backend (gloo, nccl), or None in a single process."""
+    return str(dist.get_backend()) if dist.is_available() and dist.is_initialized() else None
 
 
 def get_rank() -> int:

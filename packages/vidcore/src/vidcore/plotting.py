@@ -25,12 +25,15 @@ __all__ = [
     "Curve",
     "RunLog",
     "find_scalar_log",
+    "find_scalar_logs",
+    "training_records",
     "read_scalar_log",
     "collect_curves",
     "default_keys",
     "load_run",
     "render_curves",
     "plot_curves",
+    "default_output",
 ]
 
 LOG_NAME = "scalars.json"
@@ -38,7 +41,7 @@ LOG_NAME = "scalars.json"
 BOOKKEEPING_KEYS = frozenset({"mode", "epoch", "iter", "step"})
 # Timing keys, left out of the default selection (still plottable with --keys).
 _TIMING_KEYS = frozenset({"time", "data_time", "eta", "memory"})
-PLOT_INSTALL_HINT = "pip install 'vidcore[plot]'"
+PLOT_INSTALL_HINT = "pip install matplotlib"
 
 
 @dataclass
@@ -72,16 +75,52 @@ def find_scalar_log(path: str | Path) -> Path:
     A work dir holds one timestamped folder per run (`YYYYmmdd_HHMMSS`); the newest name wins, then the
     newest file. `path` may also be such a timestamped folder.
     """
+    return find_scalar_logs(path)[-1]
+
+
+def find_scalar_logs(path: str | Path) -> list[Path]:
+    """Every scalar log of `path`, oldest run first: the file itself, a run folder's log, or the log of each
+    run of a work dir (ordered by the run folders' timestamped names, then by modification time)."""
     given = Path(path)
     if given.is_file():
-        return given
+        return [given]
     if not given.is_dir():
         raise DataError(f"{given}: no such file or work dir")
     found = [log for pattern in (f"vis_data/{LOG_NAME}", f"*/vis_data/{LOG_NAME}") for log in given.glob(pattern)]
     found = [log for log in found if log.is_file()]
     if not found:
         raise DataError(f"{given}: no scalar log found (expected {given}/<timestamp>/vis_data/{LOG_NAME})")
-    return max(found, key=lambda log: (log.parent.parent.name, log.stat().st_mtime))
+    return sorted(found, key=_run_order)
+
+
+def _run_order(log: Path) -> tuple[str, int, float]:
+    """`20250101_000000`, then `_1`, `_2`, ... `_10` (two runs started in one second), then by mtime."""
+    stamp, number = _split_run_name(log.parent.parent.name)
+    return stamp, number, log.stat().st_mtime
+
+
+def _split_run_name(name: str) -> tuple[str, int]:
+    parts = name.split("_")
+    if len(parts) == 3 and parts[2].isdigit():
+        return "_".join(parts[:2]), int(parts[2])
+    return name, 0
+
+
+def training_records(logs: Sequence[Path]) -> list[dict[str, Any]]:
+    """The records of the training runs among `logs` (oldest first) as one history: a run that resumed
+    replaces what the runs before it logged from its first training iteration on; runs without training
+    lines (`vidcore test` into the same work dir) are left out."""
+    history: list[dict[str, Any]] = []
+    for log in logs:
+        records = read_scalar_log(log)
+        starts = [_x_of(record) for record in records if record.get("mode", "train") == "train"]
+        starts = [x for x in starts if x is not None]
+        if not starts:
+            continue
+        cut = next((index for index, record in enumerate(history) if record.get("mode", "train") == "train"
+                    and (_x_of(record) or 0.0) >= starts[0]), len(history))
+        history = history[:cut] + records
+    return history
 
 
 def read_scalar_log(path: str | Path) -> list[dict[str, Any]]:
@@ -150,9 +189,15 @@ def collect_curves(records: Iterable[dict[str, Any]]) -> dict[tuple[str, str], C
 
 
 def load_run(path: str | Path, label: str | None = None) -> RunLog:
-    """Find and read the scalar log of a work dir (or the log file itself)."""
-    log = find_scalar_log(path)
-    return RunLog(label or _label_for(Path(path)), log, collect_curves(read_scalar_log(log)))
+    """The curves of a work dir's training, across resumes and without test-only runs (see
+    `training_records`), or of one run folder or log file as it is."""
+    logs = find_scalar_logs(path)
+    if not Path(path).is_dir() or (Path(path) / "vis_data" / LOG_NAME).is_file():
+        return RunLog(label or _label_for(Path(path)), logs[-1], collect_curves(read_scalar_log(logs[-1])))
+    records = training_records(logs)
+    if not records:
+        raise DataError(f"{path}: no training run found (its {len(logs)} run(s) logged no training lines)")
+    return RunLog(label or _label_for(Path(path)), logs[-1], collect_curves(records))
 
 
 def _label_for(path: Path) -> str:
@@ -208,7 +253,8 @@ def render_curves(runs: Sequence[RunLog], keys: Sequence[str] | None = None, *, 
                 label = run.label if curve.mode == "train" else f"{run.label} ({curve.mode})"
                 ax.plot(curve.x, curve.y, style, color=color, marker=marker, markersize=4, label=label)
         ax.set_title(key)
-        ax.set_xlabel("iteration")
+        ax.set_xlabel("training iteration")
+        ax.set_ylabel(key)
         ax.grid(True, alpha=0.3)
         ax.legend(fontsize="small")
     for ax in axes[len(keys):]:
@@ -218,14 +264,28 @@ def render_curves(runs: Sequence[RunLog], keys: Sequence[str] | None = None, *, 
     return figure
 
 
-def plot_curves(paths: Sequence[str | Path], out: str | Path, keys: Sequence[str] | None = None) -> Path:
-    """Read each work dir's newest scalar log and write the curves of `keys` as a PNG to `out`."""
+def default_output(paths: Sequence[str | Path]) -> Path:
+    """Where `vidcore plot` writes without `--out`: into the work dir (or run folder) when there is one,
+    else `curves.png` in the current directory (several experiments belong to none of them)."""
+    if len(paths) == 1:
+        given = Path(paths[0])
+        folder = given if given.is_dir() else given.parent
+        if given.is_file() and folder.name == "vis_data":
+            folder = folder.parent.parent  # <work_dir>/<timestamp>/vis_data/scalars.json -> <work_dir>
+        return folder / "curves.png"
+    return Path("curves.png")
+
+
+def plot_curves(paths: Sequence[str | Path], out: str | Path | None = None,
+                keys: Sequence[str] | None = None) -> Path:
+    """Read each work dir's training history (see `load_run`) and write the curves of `keys` as a PNG to
+    `out` (default: `default_output(paths)`), titled with the experiment names."""
     labels = [_label_for(Path(path)) for path in paths]
     if len(set(labels)) < len(labels):  # the same folder name in different places: use the paths as given
         labels = [str(path) for path in paths]
     runs = [load_run(path, label) for path, label in zip(paths, labels)]
-    figure = render_curves(runs, keys)
-    target = Path(out)
+    figure = render_curves(runs, keys, title=" vs ".join(labels))
+    target = Path(out) if out is not None else default_output(paths)
     target.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(target, format="png")
     return target

@@ -54,6 +54,33 @@ def test_strict_fails_on_warnings_and_writes_nothing(write_files, tmp_path, caps
     assert "Traceback" not in err and not out.exists()
 
 
+MMACTION_TENSORBOARD = "vis_backends = [dict(type='LocalVisBackend'), dict(type='TensorboardVisBackend')]\n" \
+    "visualizer = dict(type='ActionVisualizer', vis_backends=vis_backends)\n"
+
+
+@pytest.mark.parametrize("installed", [True, False])
+def test_migrate_warns_when_the_result_needs_a_distribution_that_is_not_installed(write_files, tmp_path, installed):
+    """Through the CLI, as a user whose environment lacks vidcore-tensorboard sees it."""
+    from vidcore.testing import run_vidcore
+
+    paths = write_files({"cfg.py": MMACTION_TENSORBOARD})
+    out = tmp_path / "migrated.yaml"
+    result = run_vidcore("migrate", paths["cfg.py"], "-o", out,
+                         env={"VIDCORE_DISABLE_PLUGINS": None if installed else "vidcore-tensorboard"})
+    assert result.returncode == 0, str(result)
+    text = out.read_text()
+    assert {"type": "TensorboardVisBackend"} in yaml.safe_load(text)["visualizer"]["vis_backends"]  # kept
+    if installed:
+        assert "# Everything was mapped." in text and "(0 warning(s))" in result.stderr
+        return
+    warning = ("visualizer.vis_backends[1].type: 'TensorboardVisBackend' is provided by vidcore-tensorboard, which "
+               "is not installed or not loaded: pip install ./plugins/vidcore-tensorboard (from the root of the "
+               "vidcore repository); kept")
+    where = f"{paths['cfg.py'].resolve()}:2: "  # the line of the mmaction2 config that set it
+    assert f"vidcore migrate: warning: {where}{warning}" in result.stderr and "(1 warning(s))" in result.stderr
+    assert "Everything was mapped" not in text and f"# TODO(migrate): {where}{warning}" in text
+
+
 def test_user_errors_exit_2_with_one_line(write_files, tmp_path, capsys):
     paths = write_files({"bad.py": "model = dict(\n", "base.py": "_base_ = 'missing.py'\n"})
     assert main(["migrate", str(paths["bad.py"])]) == 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 import yaml
@@ -18,6 +18,7 @@ __all__ = ["BASE_KEY", "PACKAGE_SCHEME", "read_config_file", "load_with_bases", 
 
 BASE_KEY = "_base_"
 PACKAGE_SCHEME = "pkg://"
+INHERITED_MARK = " (inherited from "
 
 Sources = dict[tuple[KeyPart, ...], str]
 
@@ -92,6 +93,22 @@ def _record_sources(value: Any, path: tuple[KeyPart, ...], filename: str, source
             _record_sources(item, path + (index,), filename, sources)
 
 
+def _as_inherited(sources: Sources, reference: str, base_path: Path, including: Path) -> Sources:
+    """Keys from a packaged base (`pkg://...`, a file inside site-packages) are named after the user's file
+    that inherits them, with the packaged file as `pkg://` reference: `my.yaml (inherited from pkg://m/x.yaml)`."""
+    package_root = base_path.resolve()
+    for _ in PurePosixPath(reference[len(PACKAGE_SCHEME):]).parts[1:]:
+        package_root = package_root.parent
+    module = reference[len(PACKAGE_SCHEME):].partition("/")[0]
+    renamed: Sources = {}
+    for key_path, source in sources.items():
+        if INHERITED_MARK not in source and Path(source).is_relative_to(package_root):
+            inner = Path(source).relative_to(package_root).as_posix()
+            source = f"{including}{INHERITED_MARK}{PACKAGE_SCHEME}{module}/{inner})"
+        renamed[key_path] = source
+    return renamed
+
+
 def load_with_bases(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict, Sources]:
     """The file merged over its `_base_` files, and which file each key path came from."""
     path = path.resolve()
@@ -113,6 +130,8 @@ def load_with_bases(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict, So
         if not base_path.is_file():
             raise ConfigError(f"{path}: {BASE_KEY}: base config not found: {base_path}")
         base_data, base_sources = load_with_bases(base_path, _chain + (path,))
+        if reference.startswith(PACKAGE_SCHEME):
+            base_sources = _as_inherited(base_sources, reference, base_path, path)
         for key in base_data:
             if key in owner_of_key:
                 raise ConfigError(

@@ -62,6 +62,7 @@ class CheckpointHook(Hook):
         self.best_score: float | None = None
         self.best_metric: str | None = None
         self.best_path: str | None = None
+        self.best_at: str | None = None  # "epoch 12" or "iteration 3000"
         self._kept: list[str] = []
         self._pending: str | None = None
         self._best_due = False
@@ -71,12 +72,13 @@ class CheckpointHook(Hook):
     # --- state carried across resume -----------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         return {"best_score": self.best_score, "best_metric": self.best_metric, "best_path": self.best_path,
-                "kept": list(self._kept)}
+                "best_at": self.best_at, "kept": list(self._kept)}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.best_score = state.get("best_score")
         self.best_metric = state.get("best_metric")
         self.best_path = state.get("best_path")
+        self.best_at = state.get("best_at")
         self._kept = list(state.get("kept", []))
 
     # --- when to save --------------------------------------------------------------------------------
@@ -142,6 +144,7 @@ class CheckpointHook(Hook):
         previous_best = self.best_path
         if best_due:
             label = f"epoch_{runner.epoch}" if self._counts_epochs else f"iter_{runner.iter}"
+            self.best_at = f"epoch {runner.epoch}" if self._counts_epochs else f"iteration {runner.iter}"
             metric = re.sub(r"[^\w.-]+", "_", self.best_metric or "metric")
             self.best_path = str(self._directory / f"best_{metric}_{label}.pth")
         saved = self._write(runner, pending) if pending else None

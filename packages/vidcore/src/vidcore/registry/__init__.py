@@ -2,7 +2,7 @@
 
 from .builder import RAW_ARGS_ATTRIBUTE, build, is_component_config, validate
 from .default import default_registry, register, reset_default_registry
-from .hints import FIRST_PARTY_COMPONENTS, close_matches
+from .hints import FIRST_PARTY_COMPONENTS, FIRST_PARTY_PATHS, close_matches, install_command, install_hint
 from .registry import KINDS, Entry, Registry, normalize_dist
 
 __all__ = [
@@ -11,9 +11,12 @@ __all__ = [
     "Registry",
     "RAW_ARGS_ATTRIBUTE",
     "FIRST_PARTY_COMPONENTS",
+    "FIRST_PARTY_PATHS",
     "build",
     "close_matches",
     "default_registry",
+    "install_command",
+    "install_hint",
     "is_component_config",
     "normalize_dist",
     "register",

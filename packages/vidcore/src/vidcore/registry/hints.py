@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Iterable
 
-__all__ = ["close_matches", "FIRST_PARTY_COMPONENTS", "install_hint"]
+__all__ = ["close_matches", "FIRST_PARTY_COMPONENTS", "FIRST_PARTY_PATHS", "install_command", "install_hint"]
+
+# The first-party distributions are not on a package index: each installs from its folder in the vidcore
+# repository, given as a path from the repository's root.
+FIRST_PARTY_PATHS: dict[str, str] = {
+    "vidcore": "packages/vidcore",
+    "vidcore-video": "plugins/vidcore-video",
+    "vidcore-tsn": "plugins/vidcore-tsn",
+    "vidcore-tensorboard": "plugins/vidcore-tensorboard",
+    "vidcore-wandb": "plugins/vidcore-wandb",
+}
 
 # Names shipped by first-party distributions, so that an unknown name can say which `pip install` adds it.
 FIRST_PARTY_COMPONENTS: dict[str, tuple[str, ...]] = {
@@ -32,9 +42,15 @@ def close_matches(name: str, candidates: Iterable[str], limit: int = 3) -> list[
     return [by_lower[match] for match in found]
 
 
+def install_command(dist: str) -> str:
+    """The command that installs first-party distribution `dist`, as it works today: from its folder in the
+    vidcore repository."""
+    return f"pip install ./{FIRST_PARTY_PATHS[dist]} (from the root of the vidcore repository)"
+
+
 def install_hint(name: str) -> str | None:
-    """`pip install <dist>` when `name` is a first-party component, else None."""
+    """`install_command` of the distribution that ships first-party component `name`, else None."""
     for dist, names in FIRST_PARTY_COMPONENTS.items():
         if name in names:
-            return f"pip install {dist}"
+            return install_command(dist)
     return None

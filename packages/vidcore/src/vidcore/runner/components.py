@@ -5,6 +5,7 @@ so every error names the config file and key path."""
 from __future__ import annotations
 
 import inspect
+import math
 from typing import TYPE_CHECKING, Any, Mapping
 
 from torch import nn
@@ -14,7 +15,7 @@ from ..dist import unwrap_model
 from ..errors import ConfigError
 from ..evaluation import Evaluator
 from ..hooks import Hook
-from ..keypath import KeyPart
+from ..keypath import KeyPart, format_key_path
 from ..visualization import LocalVisBackend, Visualizer
 from .compile import compile_model
 from .dataloader import build_dataloader
@@ -173,10 +174,43 @@ def build_param_schedulers(runner: Runner) -> list[Any]:
             elif scheduler_cfg["by_epoch"] and not scheduler_cfg.get("convert_to_iter_based"):
                 raise ConfigError(f"{runner.where(*path, 'by_epoch')}: the train loop is iteration-based and has "
                                   "no epochs; set by_epoch: false, or convert_to_iter_based: true")
+        _fit_to_training_length(runner, scheduler_cfg, path, loop)
         schedulers.append(runner.build_component(scheduler_cfg, "param_schedulers", path,
                                                  optimizer=runner.optim_wrapper,
                                                  epoch_length=loop.epoch_length or None))
     return schedulers
+
+
+def _training_length(scheduler_cfg: Mapping[str, Any], loop: Any) -> tuple[int | None, str]:
+    """How long training is in the scheduler's unit (epochs or iterations); None when it has no epochs."""
+    if not scheduler_cfg.get("by_epoch", True):
+        return loop.max_iters, "iterations"
+    if loop.by_epoch:
+        return loop.max_epochs, "epochs"
+    if loop.epoch_length:
+        return math.ceil(loop.max_iters / loop.epoch_length), "epochs"
+    return None, "epochs"
+
+
+def _fit_to_training_length(runner: Runner, scheduler_cfg: dict[str, Any], path: tuple[KeyPart, ...],
+                            loop: Any) -> None:
+    """Clip `end` to the training length (as mmengine does), so that a shortened run (`max_epochs=1`) keeps the
+    recipe's schedule; a scheduler that begins at or after the end of training does not act in this run."""
+    begin, end = scheduler_cfg.get("begin", 0), scheduler_cfg.get("end")
+    if not all(isinstance(value, int) and not isinstance(value, bool) for value in (begin, end)):
+        return
+    length, unit = _training_length(scheduler_cfg, loop)
+    if length is None:
+        return
+    name = f"{format_key_path(path)} ({scheduler_cfg.get('type')})"
+    training = f"{length} {unit if length != 1 else unit[:-1]}"
+    if begin >= length:
+        scheduler_cfg["end"] = begin + 1  # a window this run never reaches
+        runner.logger.info(f"{name} begins at {unit[:-1]} {begin}, when training has ended (after {training}): "
+                           "it does not act in this run")
+    elif end > length:
+        scheduler_cfg["end"] = length
+        runner.logger.info(f"{name}: end {end} clipped to the training length, {training}")
 
 
 def build_visualizer(runner: Runner, save_dir: str) -> Visualizer:

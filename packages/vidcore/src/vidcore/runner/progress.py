@@ -1,4 +1,5 @@
-"""Progress display: a rich progress bar on an interactive terminal, nothing otherwise (log lines suffice)."""
+"""Progress display: a rich progress bar on an interactive terminal, nothing otherwise (log lines suffice).
+rich is a dependency of vidcore, imported only when a bar is shown (never at start-up)."""
 
 from __future__ import annotations
 
@@ -23,18 +24,15 @@ class ProgressDisplay:
         if not self.enabled:
             return
         self.stop()
-        try:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-                TimeRemainingColumn,
-            )
-        except ImportError:  # rich is optional (`vidcore[progress]`); plain log lines remain
-            self.enabled = False
-            return
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
         self._progress = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                                   TimeElapsedColumn(), TimeRemainingColumn(), transient=True)
         self._progress.start()

@@ -23,6 +23,7 @@ from ..dist import (
     DEFAULT_TIMEOUT_S,
     all_reduce_max,
     broadcast_object,
+    get_backend,
     get_local_rank,
     get_rank,
     get_world_size,
@@ -164,7 +165,8 @@ class Runner:
         return dict(randomness)
 
     def _dist_cfg(self, env_cfg: Mapping[str, Any]) -> dict[str, Any]:
-        """`env_cfg.dist_cfg`: `backend` (nccl, gloo) and `timeout` (seconds a collective waits for the others)."""
+        """`env_cfg.dist_cfg`: `backend` (auto (default), nccl, gloo) and `timeout` (seconds a collective waits
+        for the others)."""
         dist_cfg = env_cfg.get("dist_cfg") or {}
         if not isinstance(dist_cfg, Mapping):
             raise ConfigError(f"{self.where('env_cfg', 'dist_cfg')}: expected a mapping with backend and timeout")
@@ -172,6 +174,14 @@ class Runner:
         if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0:
             raise ConfigError(f"{self.where('env_cfg', 'dist_cfg', 'timeout')}: expected a positive number of "
                               f"seconds, got {timeout!r}")
+        backend = dist_cfg.get("backend")
+        if backend is not None and not isinstance(backend, str):
+            raise ConfigError(f"{self.where('env_cfg', 'dist_cfg', 'backend')}: expected auto, nccl or gloo, "
+                              f"got {backend!r}")
+        distributed = int(os.environ.get("WORLD_SIZE", "1")) > 1
+        if distributed and backend == "nccl" and not torch.cuda.is_available():
+            raise ConfigError(f"{self.where('env_cfg', 'dist_cfg', 'backend')}: nccl needs CUDA, which this machine "
+                              "does not have; use gloo, or auto (nccl with CUDA, gloo without)")
         return dict(dist_cfg)
 
     def _work_dir(self) -> Path:
@@ -303,13 +313,18 @@ class Runner:
         self._in_context = False
         self.close()
 
+    def _backend_note(self) -> str:
+        backend = get_backend()
+        return f", {backend}" if backend else ""
+
     def _run_phase(self, mode: str, body: Callable[[], Any]) -> Any:
         """Run one phase with outputs open; an error is logged (traceback to the file) and re-raised."""
         self.mode = mode
         try:
             self._open_outputs()
             self.logger.info(f"vidcore {__version__}, torch {torch.__version__}, {mode} on {self.device} "
-                             f"(world size {self.world_size}), seed {self.seed}, work dir {self.work_dir}")
+                             f"(world size {self.world_size}{self._backend_note()}), seed {self.seed}, "
+                             f"work dir {self.work_dir}")
             if self._torch_threads is not None:
                 self.logger.info(self._threads_note)
             with torch_threads(self._torch_threads):

@@ -4,7 +4,8 @@ mmaction2 components take many arguments vidcore's do not (mmcv's `conv_cfg`, `i
 argument that still holds mmaction2's default changes nothing and is dropped with a note; any other value
 is dropped with a warning. An unknown type inside a list or mapping (a pipeline step, a hook, a backend) is
 removed with a warning; an unknown model, dataset, optimizer or loop is kept, so `vidcore config check`
-names it, and warned about.
+names it, and warned about. A first-party component whose distribution is not installed (a
+TensorboardVisBackend without vidcore-tensorboard) is kept, with a warning that gives the install line.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 from vidcore.config.schema import COMPONENT_SLOTS
 from vidcore.keypath import KeyPart, format_key_path
-from vidcore.registry import FIRST_PARTY_COMPONENTS, Registry, is_component_config, normalize_dist
+from vidcore.registry import FIRST_PARTY_COMPONENTS, Registry, install_command, is_component_config, normalize_dist
 
 from .diagnostics import Reporter
 
@@ -111,6 +112,10 @@ class _Fitter:
             target = None
         if target is None:
             owner = _owner(name)
+            if owner and not self._loaded(owner):
+                self.reporter.warn(f"{key}.type", f"'{name}' is provided by {owner}, which is not installed or not "
+                                   f"loaded: {install_command(owner)}; kept")
+                return True
             if not self._registers(owner, kind):
                 what = f"{owner}, which registers no {kind} here" if owner else f"no installed {kind}"
                 self.reporter.note(key, f"{name} could not be checked ({what}); kept")
@@ -140,6 +145,10 @@ class _Fitter:
         elif isinstance(value, dict):
             for arg, item in value.items():
                 self._fit_nested(item, kind, path + (arg,))
+
+    def _loaded(self, dist: str) -> bool:
+        """Whether first-party distribution `dist` registered anything here (the core always has)."""
+        return dist == "vidcore" or any(normalize_dist(entry.dist) == dist for entry in self.registry.entries())
 
     def _registers(self, owner: str | None, kind: str) -> bool:
         """Whether `owner` (a distribution; None: any) has registered anything of `kind` here."""

@@ -1,5 +1,5 @@
-"""Progress of a `vidcore data` command: a rich bar (files, files/s, ETA) on an interactive terminal, plain
-lines on stderr every few seconds otherwise (logs, CI) or when rich is not installed. Report lines go to
+"""Progress of a `vidcore data` command or of generating synthetic videos: a rich bar (files, files/s, ETA)
+on an interactive terminal, plain lines on stderr every few seconds otherwise (logs, CI). Report lines go to
 stdout either way, above the bar."""
 
 from __future__ import annotations
@@ -70,20 +70,17 @@ class FileProgress:
             self._bar = None
 
 
-def _rich_bar(description: str, total: int) -> tuple[Any, Any] | None:
-    try:
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            ProgressColumn,
-            TextColumn,
-            TimeElapsedColumn,
-            TimeRemainingColumn,
-        )
-        from rich.text import Text
-    except ImportError:  # rich is optional (`vidcore[progress]`)
-        return None
+def _rich_bar(description: str, total: int) -> tuple[Any, Any]:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
 
     class FilesPerSecond(ProgressColumn):
         def render(self, task: Any) -> Any:

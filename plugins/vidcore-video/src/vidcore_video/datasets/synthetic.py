@@ -15,6 +15,7 @@ import numpy as np
 from vidcore import cache_dir
 from vidcore.errors import ConfigError
 
+from ..data_tools.progress import FileProgress
 from .synthetic_patterns import CODEC_EXTENSIONS, PATTERNS, encode_video, render_video
 from .video_dataset import VideoDataset
 
@@ -42,8 +43,13 @@ def ensure_synthetic_videos(params: dict[str, Any], data_root: str | os.PathLike
         raise ConfigError(f"data_root {root} exists and is not a synthetic video set; choose an empty folder")
     root.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{root.name}.tmp-", dir=root.parent))
+    total = params["videos_per_class"] * params["num_classes"]
     try:
-        _generate(staging, params)
+        with FileProgress(f"synthetic {params['split']} videos", total) as progress:
+            progress.print(f"generating {total} synthetic {params['split']} videos into {root} (once: later runs "
+                           "reuse them)")
+            _generate(staging, params, progress)
+            progress.print(f"generated {total} synthetic {params['split']} videos in {progress.elapsed:.1f} s")
         if root.exists():
             root.rmdir()  # an empty folder the user created
         os.rename(staging, root)
@@ -69,7 +75,7 @@ def _is_complete(root: Path, params: dict[str, Any]) -> bool:
     return True
 
 
-def _generate(folder: Path, params: dict[str, Any]) -> None:
+def _generate(folder: Path, params: dict[str, Any], progress: FileProgress) -> None:
     names = list(PATTERNS)[: params["num_classes"]]
     extension = CODEC_EXTENSIONS[params["codec"]]
     width, height = params["size"]
@@ -82,6 +88,7 @@ def _generate(folder: Path, params: dict[str, Any]) -> None:
             relative = f"videos/{name}_{video:03d}{extension}"
             encode_video(str(folder / relative), frames, params["fps"], params["codec"])
             lines.append(f"{relative} {label}\n")
+            progress.advance()
     (folder / ANNOTATIONS).write_text("".join(lines))
     (folder / CLASSES).write_text("".join(f"{name}\n" for name in names))
     (folder / PARAMETERS).write_text(json.dumps({**params, "version": GENERATOR_VERSION}, sort_keys=True))

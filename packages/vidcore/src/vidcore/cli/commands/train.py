@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import time
 
 from .config import add_config_arguments
 
@@ -71,7 +72,9 @@ def _locate(config: Any, args: argparse.Namespace) -> Any:
 
 def run(args: argparse.Namespace) -> int:
     from ...runner import Runner
+    from ...runner.summary import run_summary
 
+    started = time.monotonic()
     cfg, config = _load(args)
     if args.resume is not None:
         cfg["resume"] = args.resume
@@ -90,8 +93,9 @@ def run(args: argparse.Namespace) -> int:
             randomness["deterministic"] = True
     with Runner(cfg, filename=config.filename, locate=_locate(config, args)) as runner:
         runner.train()
-        if runner.test_loop_configured:
-            runner.test()
+        test_metrics = runner.test() if runner.test_loop_configured else None
+        for line in run_summary(runner, time.monotonic() - started, test_metrics):
+            runner.logger.info(line)
     return 0
 
 
