@@ -5,8 +5,10 @@ Every function works unchanged in a single process (rank 0 of a world of 1), so 
 
 from __future__ import annotations
 
+import atexit
 import datetime
 import os
+import time
 from typing import Any
 
 import torch
@@ -58,7 +60,20 @@ def init_distributed(backend: str | None = None, timeout_s: float = DEFAULT_TIME
     if backend == "nccl":
         torch.cuda.set_device(get_local_rank())
     dist.init_process_group(backend=backend, timeout=datetime.timedelta(seconds=timeout_s))
+    atexit.register(_leave_process_group)
     return True
+
+
+def _leave_process_group() -> None:
+    """At exit, let the process group's threads finish before the interpreter shuts down. A gloo thread frees
+    each finished collective's tensors, which takes the GIL; if the interpreter is already finalizing then,
+    the thread is cancelled inside a destructor and the process aborts ("terminate called without an active
+    exception") after a run that succeeded. Sleeping hands them the GIL; then the group is destroyed."""
+    global _CPU_GROUP
+    if dist.is_available() and dist.is_initialized():
+        time.sleep(0.2)
+        _CPU_GROUP = None
+        dist.destroy_process_group()
 
 
 def is_distributed() -> bool:
