@@ -54,8 +54,8 @@ MODEL = {
 def _pipeline(twice_sample):
     return [{"type": "PyAVInit"},
             {"type": "SampleFrames", "clip_len": 1, "num_clips": 4, "test_mode": True, "twice_sample": twice_sample},
-            {"type": "PyAVDecode"}, {"type": "ThreeCrop", "crop_size": 32}, {"type": "FormatShape", "input_format": "NCHW"},
-            {"type": "PackActionInputs"}]
+            {"type": "PyAVDecode"}, {"type": "ThreeCrop", "crop_size": 32},
+            {"type": "FormatShape", "input_format": "NCHW"}, {"type": "PackActionInputs"}]
 
 
 @pytest.mark.vidcore_plugins("vidcore-video", "vidcore-tsn", "vidcore-tsm")
