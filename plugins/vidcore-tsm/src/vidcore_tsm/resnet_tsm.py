@@ -36,10 +36,11 @@ class ResNetTSM(ResNet):
 
     vidcore_raw_args = ("init_cfg", "non_local_cfg")
     # mmaction2 wraps shifted and pooled modules (`.net`): their keys map onto torchvision's names.
+    # Applied in order (vidcore-tsn's `vidcore convert-checkpoint` reads this attribute).
     mmaction2_key_rewrites = (
-        (r"^(layer\d+\.\d+\.conv\d+\.conv)\.net\.", r"\1."),  # shift_place 'blockres'
-        (r"^(layer\d+\.\d+)\.net\.", r"\1."),  # shift_place 'block'
-        (r"^(layer\d+)\.net\.", r"\1."),  # temporal_pool around layer2
+        (r"^(layer\d+)\.net\.", r"\1."),  # temporal_pool: layer2 wrapped
+        (r"^(layer\d+\.\d+)\.net\.", r"\1."),  # shift_place 'block': each block wrapped
+        (r"^(layer\d+\.\d+\.conv\d+\.conv)\.net\.", r"\1."),  # shift_place 'blockres': conv1's conv wrapped
     )
 
     def __init__(self, depth: int = 50, num_segments: int = 8, is_shift: bool = True, shift_div: int = 8,
