@@ -231,3 +231,23 @@ def test_migrate_maps_an_mmaction2_tsm_config_that_then_checks_clean(run_vidcore
     assert cfg["test_dataloader"]["dataset"]["pipeline"][1]["twice_sample"] is True
     check = run_vidcore("config", "check", str(tmp_path / "tsm.yaml"))
     assert check.returncode == 0, check.stderr + check.stdout
+
+
+MM_0X_CONFIG = """
+_base_ = ['./tsm_r50.py']
+optimizer = dict(type='SGD', constructor='TSMOptimizerConstructor', paramwise_cfg=dict(fc_lr5=True), lr=0.01,
+                 momentum=0.9, weight_decay=0.0001)
+optimizer_config = dict(grad_clip=dict(max_norm=20, norm_type=2))
+lr_config = dict(policy='step', step=[20, 40])
+total_epochs = 50
+"""
+
+
+@pytest.mark.vidcore_plugins("vidcore-video", "vidcore-tsn", "vidcore-tsm")
+def test_migrate_renames_the_0x_optimizer_constructor(run_vidcore, tmp_path, vidcore_registry):
+    (tmp_path / "tsm_r50.py").write_text(MM_MODEL)
+    (tmp_path / "tsm.py").write_text(MM_0X_CONFIG)
+    result = run_vidcore("migrate", str(tmp_path / "tsm.py"), "-o", str(tmp_path / "tsm.yaml"), "--strict")
+    assert result.returncode == 0, result.stderr
+    wrapper = yaml.safe_load((tmp_path / "tsm.yaml").read_text())["optim_wrapper"]
+    assert wrapper["constructor"] == "TSMOptimWrapperConstructor" and wrapper["paramwise_cfg"] == {"fc_lr5": True}
