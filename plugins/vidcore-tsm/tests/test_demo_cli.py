@@ -16,7 +16,8 @@ TINY = [
     "train_dataloader.dataset.videos_per_class=2", "val_dataloader.dataset.videos_per_class=1",
     "test_dataloader.dataset.videos_per_class=1", "train_cfg.max_epochs=2", "train_cfg.val_interval=1",
     "optim_wrapper.constructor=TSMOptimWrapperConstructor", "optim_wrapper.paramwise_cfg.fc_lr5=true",
-    "optim_wrapper.optimizer.type=SGD", "optim_wrapper.optimizer.lr=0.01", "optim_wrapper.optimizer.weight_decay=0.0001",
+    "optim_wrapper.optimizer.type=SGD", "optim_wrapper.optimizer.lr=0.01",
+    "optim_wrapper.optimizer.weight_decay=0.0001",
     *(f"{split}_dataloader.{key}" for split in ("train", "val", "test")
       for key in ("batch_size=2", "num_workers=0", "persistent_workers=false")),
 ]

@@ -55,6 +55,7 @@ def test_recipe_checks_clean_and_its_pipelines_make_the_expected_views(recipe, v
 
 @pytest.mark.vidcore_plugins("vidcore-video", "vidcore-tsn", "vidcore-tsm")
 def test_repository_configs_check_clean(vidcore_registry):
-    for path in sorted(REPOSITORY_CONFIGS.glob("tsm/*.yaml")) + [REPOSITORY_CONFIGS / "demo" / "tsm_r18_synthetic.yaml"]:
+    demo = REPOSITORY_CONFIGS / "demo" / "tsm_r18_synthetic.yaml"
+    for path in sorted(REPOSITORY_CONFIGS.glob("tsm/*.yaml")) + [demo]:
         errors, checked = check_config(load_config(path))
         assert errors == [] and checked > 10, path
