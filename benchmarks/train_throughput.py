@@ -2,7 +2,9 @@
 decoding, MultiScaleCrop 224, flip) on benchmark videos, on the GPU when there is one, else the CPU.
 
     python benchmarks/train_throughput.py [--amp] [--channels-last] [--workers N] [--batch-size N]
-                                          [--iters N] [--warmup N] [--depth 50]
+                                          [--iters N] [--warmup N] [--depth 50] [--model tsn|tsm]
+
+`--model tsm` runs the TSM-R50 1x1x8 recipe (vidcore-tsm) instead.
 
 Defaults: 8 workers, batch 32, 5 + 30 iterations on a GPU; on a CPU (about 3 s per clip for ResNet-50),
 batch 8, 2 + 6 iterations and at most one worker per core.
@@ -30,7 +32,9 @@ from vidcore.hooks import Hook
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pipeline import training_videos, write_annotations  # noqa: E402
 
-RECIPE = Path(__file__).resolve().parents[1] / "configs" / "tsn" / "tsn_r50_1x1x8_100e_kinetics400.yaml"
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+RECIPES = {"tsn": CONFIGS / "tsn" / "tsn_r50_1x1x8_100e_kinetics400.yaml",
+           "tsm": CONFIGS / "tsm" / "tsm_imagenet-pretrained-r50_8xb16-1x1x8-50e_kinetics400-rgb.yaml"}
 
 
 def synchronize(device: Any) -> None:
@@ -72,7 +76,7 @@ def train_cfg(args: argparse.Namespace, ann_file: Path, work_dir: str) -> dict[s
     import torch
     from vidcore.config import load_config
 
-    cfg = load_config(RECIPE).to_dict()
+    cfg = load_config(RECIPES[args.model]).to_dict()
     cfg["model"]["backbone"].update(pretrained=None, depth=args.depth, channels_last=args.channels_last)
     cfg["model"]["cls_head"]["in_channels"] = 2048 if args.depth >= 50 else 512
     if args.amp:
@@ -115,6 +119,7 @@ def main() -> None:
     parser.add_argument("--iters", type=int, default=None, help="timed iterations (30 on a GPU, 6 on a CPU)")
     parser.add_argument("--warmup", type=int, default=None, help="untimed iterations first (5 on a GPU, 2 on a CPU)")
     parser.add_argument("--depth", type=int, default=50, choices=(18, 34, 50, 101, 152), help="ResNet depth")
+    parser.add_argument("--model", default="tsn", choices=sorted(RECIPES), help="the 1x1x8 R50 recipe to train")
     parser.add_argument("--quick", action="store_true", help="tiny CI smoke size (ResNet-18, 2 x 2 clips)")
     args = parser.parse_args()
 
@@ -138,7 +143,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         ann_file = Path(folder) / "train.txt"
         write_annotations(ann_file, videos, samples)
-        runner = Runner(train_cfg(args, ann_file, folder), filename=str(RECIPE))
+        runner = Runner(train_cfg(args, ann_file, folder), filename=str(RECIPES[args.model]))
         clock = LoopClock(args.warmup, args.warmup + args.iters)
         runner.register_hook(clock)
         runner.train()
@@ -147,7 +152,7 @@ def main() -> None:
         report = {
             "benchmark": "train_throughput",
             "quick": args.quick,
-            "model": f"TSN ResNet-{args.depth}, 8 segments x 224x224, random weights",
+            "model": f"{args.model.upper()} ResNet-{args.depth}, 8 segments x 224x224, random weights",
             "device": torch.cuda.get_device_name(runner.device) if runner.device.type == "cuda" else
                       f"cpu ({platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
                       f"{torch.get_num_threads()} torch threads)",
