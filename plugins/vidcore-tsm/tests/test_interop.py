@@ -217,13 +217,18 @@ model = dict(
 """
 
 
+def migrate(run_vidcore, folder, config):
+    """`vidcore migrate --strict` of `config` (which bases on MM_MODEL): the migrated config as data."""
+    (folder / "tsm_r50.py").write_text(MM_MODEL)
+    (folder / "tsm.py").write_text(config)
+    result = run_vidcore("migrate", str(folder / "tsm.py"), "-o", str(folder / "tsm.yaml"), "--strict")
+    assert result.returncode == 0, result.stderr
+    return yaml.safe_load((folder / "tsm.yaml").read_text())
+
+
 @pytest.mark.vidcore_plugins("vidcore-video", "vidcore-tsn", "vidcore-tsm")
 def test_migrate_maps_an_mmaction2_tsm_config_that_then_checks_clean(run_vidcore, tmp_path, vidcore_registry):
-    (tmp_path / "tsm_r50.py").write_text(MM_MODEL)
-    (tmp_path / "tsm.py").write_text(MM_CONFIG)
-    result = run_vidcore("migrate", str(tmp_path / "tsm.py"), "-o", str(tmp_path / "tsm.yaml"), "--strict")
-    assert result.returncode == 0, result.stderr
-    cfg = yaml.safe_load((tmp_path / "tsm.yaml").read_text())
+    cfg = migrate(run_vidcore, tmp_path, MM_CONFIG)
     assert cfg["model"]["backbone"]["type"] == "ResNetTSM" and cfg["model"]["cls_head"]["type"] == "TSMHead"
     assert cfg["model"]["backbone"]["pretrained"] == "torchvision://ResNet50_Weights.IMAGENET1K_V2"
     assert cfg["optim_wrapper"]["constructor"] == "TSMOptimWrapperConstructor"
@@ -245,9 +250,5 @@ total_epochs = 50
 
 @pytest.mark.vidcore_plugins("vidcore-video", "vidcore-tsn", "vidcore-tsm")
 def test_migrate_renames_the_0x_optimizer_constructor(run_vidcore, tmp_path, vidcore_registry):
-    (tmp_path / "tsm_r50.py").write_text(MM_MODEL)
-    (tmp_path / "tsm.py").write_text(MM_0X_CONFIG)
-    result = run_vidcore("migrate", str(tmp_path / "tsm.py"), "-o", str(tmp_path / "tsm.yaml"), "--strict")
-    assert result.returncode == 0, result.stderr
-    wrapper = yaml.safe_load((tmp_path / "tsm.yaml").read_text())["optim_wrapper"]
+    wrapper = migrate(run_vidcore, tmp_path, MM_0X_CONFIG)["optim_wrapper"]
     assert wrapper["constructor"] == "TSMOptimWrapperConstructor" and wrapper["paramwise_cfg"] == {"fc_lr5": True}

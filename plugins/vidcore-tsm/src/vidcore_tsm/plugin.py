@@ -16,3 +16,10 @@ OPTIM_CONSTRUCTORS = {
 def vidcore_register(registry):
     registry.register_many("models", MODELS)
     registry.register_many("optim_constructors", OPTIM_CONSTRUCTORS)
+
+
+@hookimpl
+def vidcore_configure(cfg):
+    from .config_checks import check_tsm_config
+
+    check_tsm_config(cfg)
