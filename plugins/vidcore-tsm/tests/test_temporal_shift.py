@@ -31,9 +31,22 @@ def test_shift_stays_inside_each_clip():
 def test_shift_keeps_channels_last_layout_and_gradients():
     x = torch.randn(8, 16, 5, 5).contiguous(memory_format=torch.channels_last).requires_grad_()
     out = temporal_shift(x, num_segments=4)
+    assert out.is_contiguous(memory_format=torch.channels_last)
     assert torch.equal(out, temporal_shift(x.detach().contiguous(), num_segments=4))
-    out.sum().backward()
-    assert x.grad is not None and x.grad.shape == x.shape
+    weights = torch.randn(out.shape)
+    (out * weights).sum().backward()
+    reference = x.detach().contiguous().requires_grad_()
+    (temporal_shift(reference, num_segments=4) * weights).sum().backward()
+    assert torch.equal(x.grad, reference.grad)
+
+
+@pytest.mark.parametrize("channels_last", [False, True])
+def test_shift_gradient_is_the_opposite_shift(channels_last):
+    x = torch.randn(6, 8, 2, 3, dtype=torch.float64)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    assert torch.autograd.gradcheck(lambda t: temporal_shift(t, num_segments=3, shift_div=4),
+                                    (x.requires_grad_(),))
 
 
 def test_shift_refuses_frames_that_do_not_split_into_clips():

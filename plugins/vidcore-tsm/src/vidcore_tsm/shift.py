@@ -7,6 +7,8 @@ features at no extra cost.
 
 from __future__ import annotations
 
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -26,15 +28,48 @@ def _split_time(x: torch.Tensor, num_segments: int, what: str) -> tuple[int, int
 
 def temporal_shift(x: torch.Tensor, num_segments: int, shift_div: int = 8) -> torch.Tensor:
     """Shift the first `C // shift_div` channels one frame back in time (frame t takes frame t+1's) and
-    the next `C // shift_div` one frame forward (frame t takes t-1's); vacated places are zero."""
+    the next `C // shift_div` one frame forward (frame t takes t-1's); vacated places are zero.
+
+    Channels-last input stays channels-last. The backward pass is the opposite shift of the gradient
+    (`_Shift`), about 3x cheaper on a CPU than autograd through slice assignments."""
     frames, channels, height, width = _split_time(x, num_segments, "temporal_shift")
     fold = channels // shift_div
-    clips = x.reshape(frames // num_segments, num_segments, channels, height * width)
-    out = torch.zeros_like(clips)
-    out[:, :-1, :fold] = clips[:, 1:, :fold]
-    out[:, 1:, fold:2 * fold] = clips[:, :-1, fold:2 * fold]
-    out[:, :, 2 * fold:] = clips[:, :, 2 * fold:]
-    return out.reshape(frames, channels, height, width)
+    if x.is_contiguous() or not x.is_contiguous(memory_format=torch.channels_last):
+        clips = x.reshape(frames // num_segments, num_segments, channels, height * width)
+        return _Shift.apply(clips, fold, 2).reshape(frames, channels, height, width)
+    clips = x.permute(0, 2, 3, 1).reshape(frames // num_segments, num_segments, height * width, channels)
+    shifted = _Shift.apply(clips, fold, 3)
+    return shifted.reshape(frames, height, width, channels).permute(0, 3, 1, 2)
+
+
+def _shift(clips: torch.Tensor, fold: int, channel_dim: int, backward: bool) -> torch.Tensor:
+    """`clips` (N, T, ...): the first `fold` channels (along `channel_dim`) taken from the next frame, the
+    next `fold` from the previous one; `backward` (the gradient's shift) takes them the opposite way."""
+    first = clips.narrow(channel_dim, 0, fold)
+    second = clips.narrow(channel_dim, fold, fold)
+    rest = clips.narrow(channel_dim, 2 * fold, clips.shape[channel_dim] - 2 * fold)
+    zero = first.new_zeros(first[:, :1].shape)
+
+    def from_next(part: torch.Tensor) -> torch.Tensor:
+        return torch.cat((part[:, 1:], zero), 1)
+
+    def from_previous(part: torch.Tensor) -> torch.Tensor:
+        return torch.cat((zero, part[:, :-1]), 1)
+
+    if backward:
+        return torch.cat((from_previous(first), from_next(second), rest), channel_dim)
+    return torch.cat((from_next(first), from_previous(second), rest), channel_dim)
+
+
+class _Shift(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx: Any, clips: torch.Tensor, fold: int, channel_dim: int) -> torch.Tensor:
+        ctx.fold, ctx.channel_dim = fold, channel_dim
+        return _shift(clips, fold, channel_dim, backward=False)
+
+    @staticmethod
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, None, None]:
+        return _shift(grad, ctx.fold, ctx.channel_dim, backward=True), None, None
 
 
 def temporal_pool(x: torch.Tensor, num_segments: int) -> torch.Tensor:
