@@ -231,6 +231,17 @@ class MmactionRunner:
         self.process.wait(timeout=60)
 
 
+def add_mmaction_runner(runners: dict[str, Any], python: str | None, report: dict[str, Any]) -> None:
+    """Add runners["mmaction2"] when `python` is given; its version, or why it could not start, goes in `report`."""
+    if not python:
+        return
+    try:
+        runners["mmaction2"] = MmactionRunner(python)
+        report["mmaction2_version"] = runners["mmaction2"].version
+    except (OSError, RuntimeError) as exc:
+        report["mmaction2"] = {"error": str(exc)}
+
+
 def run_all(runners: dict[str, Any], videos: dict[str, list[str]], rounds: int, min_seconds: float,
             min_clips: int) -> dict[str, dict]:
     """{runner: {"cpu"|"wall": {split: {decoder: {video: best clips/s over the rounds}}}}}; the runners take
@@ -262,14 +273,19 @@ def speedups(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, Any]:
     return table
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def add_timing_arguments(parser: argparse.ArgumentParser) -> None:
+    """--quick, --data-dir, --seconds, --rounds and --compare-mmaction, as the pipeline benchmarks read them."""
     parser.add_argument("--quick", action="store_true", help="tiny CI smoke size")
     parser.add_argument("--data-dir", default=None, help="where the generated videos are cached")
     parser.add_argument("--seconds", type=float, default=None, help="minimum timing per measurement")
     parser.add_argument("--rounds", type=int, default=None, help="measure each case this many times, keep the best")
     parser.add_argument("--compare-mmaction", metavar="PYTHON", default=None,
                         help="an interpreter with mmaction2 1.x installed, to time the same pipelines")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_timing_arguments(parser)
     args = parser.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     configs = QUICK_CONFIGS if args.quick else VIDEO_CONFIGS
@@ -289,12 +305,7 @@ def main() -> None:
         "videos": {name: {"size": f"{w}x{h}", "keyframe_interval": gop, "seconds": video_seconds, "fps": 25,
                           "codec": "h264", "files": len(videos[name])} for name, (w, h, gop) in configs.items()},
     }
-    if args.compare_mmaction:
-        try:
-            runners["mmaction2"] = MmactionRunner(args.compare_mmaction)
-            report["mmaction2_version"] = runners["mmaction2"].version
-        except (OSError, RuntimeError) as exc:
-            report["mmaction2"] = {"error": str(exc)}
+    add_mmaction_runner(runners, args.compare_mmaction, report)
     results = run_all(runners, videos, args.rounds, min_seconds, min_clips)
     for name, runner in runners.items():
         runner.close()

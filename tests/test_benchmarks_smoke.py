@@ -15,7 +15,8 @@ SCRIPTS = sorted(path.name for path in BENCHMARKS.glob("*.py") if path.name != "
 
 
 def test_every_benchmark_is_covered():
-    assert {"startup.py", "pipeline.py", "loader.py", "overhead.py", "memory.py", "train_throughput.py"} <= set(SCRIPTS)
+    assert {"startup.py", "pipeline.py", "loader.py", "overhead.py", "memory.py", "train_throughput.py",
+            "data_prepare.py"} <= set(SCRIPTS)
 
 
 @pytest.mark.slow

@@ -30,7 +30,7 @@ def test_nan_loss_raises_naming_the_iteration_and_keeps_every_checkpoint(project
     assert not list((project / "work_dir").glob("epoch_3.pth")), line
 
 
-def test_nan_under_amp_float16_raises_before_the_scaler_sees_it(tmp_path: Path):
+def test_nan_under_amp_float16_raises_naming_its_iteration(tmp_path: Path):
     (tmp_path / "toy.yaml").write_text(TOY_CONFIG)
     result = vidcore("run", "toy.yaml", "--work-dir", "wd", "--amp", "--cfg-options", "optim_wrapper.dtype=float16",
                      hooks("{type: PoisonLossHook, iterations: [3]}"), cwd=tmp_path)

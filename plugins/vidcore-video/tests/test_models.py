@@ -7,7 +7,7 @@ import pickle
 import numpy as np
 import pytest
 import torch
-from vidcore.errors import ConfigError
+from vidcore.errors import ConfigError, DataError
 from vidcore.model import BaseDataPreprocessor
 from vidcore_video import ActionDataPreprocessor, ActionDataSample, CutmixBlending, MixupBlending
 
@@ -113,3 +113,34 @@ def test_preprocessor_moves_to_the_model_device():
         pre = pre.cuda()
         out = pre(batch(2))
         assert out["inputs"].is_cuda and out["data_samples"][0].gt_label.is_cuda
+
+
+def test_preprocessor_keeps_channels_last_and_the_samples_metadata():
+    data = batch(3)
+    data["inputs"] = [clip.contiguous(memory_format=torch.channels_last) for clip in data["inputs"]]
+    data["data_samples"][1].set_metainfo({"filename": "b.mp4"})
+    out = ActionDataPreprocessor(mean=[1, 2, 3], std=[1, 1, 1])(data)
+    assert out["inputs"].flatten(0, 1).is_contiguous(memory_format=torch.channels_last)
+    assert out["data_samples"][1].metainfo["filename"] == "b.mp4"
+    assert out["data_samples"][1] is not data["data_samples"][1]  # the batch's samples are not changed
+    labels = torch.stack([sample.gt_label for sample in out["data_samples"]])
+    assert labels.tolist() == [[0], [1], [2]]
+
+
+def test_preprocessor_checks_labels_against_num_classes_naming_the_video():
+    data = batch(3)
+    data["data_samples"][2].set_metainfo({"filename": "/data/c.mp4"})
+    ActionDataPreprocessor(num_classes=3)(data)  # labels 0, 1, 2 fit
+    with pytest.raises(DataError, match=r"model.cls_head: label 2 is out of range \[0, 2\) for num_classes=2; .* "
+                                        r"\(/data/c.mp4\)$"):
+        ActionDataPreprocessor(num_classes=2)(data)
+    with pytest.raises(ConfigError, match="num_classes must be a positive integer"):
+        ActionDataPreprocessor(num_classes=0)
+
+
+def test_preprocessor_names_clips_of_different_shapes():
+    data = batch(2)
+    data["inputs"][1] = data["inputs"][1][:, :, :2]
+    with pytest.raises(DataError, match=r"the clips of a batch must share one shape to be stacked, got "
+                                        r"\[\(2, 3, 2, 4\), \(2, 3, 4, 4\)\]"):
+        ActionDataPreprocessor()(data)

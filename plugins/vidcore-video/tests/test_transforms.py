@@ -214,8 +214,21 @@ def test_normalize_makes_float_clips():
 def test_format_shape_nchw():
     clip = numbered_clip(4, 3, 5)
     out = FormatShape("NCHW")({"imgs": clip})["imgs"]
-    assert out.shape == (4, 3, 3, 5) and out.flags["C_CONTIGUOUS"]
+    assert out.shape == (4, 3, 3, 5)
     assert out[2, 1, 2, 4] == clip[2, 2, 4, 1]
+    assert np.shares_memory(out, clip)  # a contiguous clip is not copied
+    assert out.transpose(0, 2, 3, 1).flags["C_CONTIGUOUS"]  # channels-last strides
+    assert torch.from_numpy(out).is_contiguous(memory_format=torch.channels_last)
+
+
+def test_format_shape_copies_a_view_once_into_channels_last_memory():
+    clip = numbered_clip(4, 6, 8)
+    view = clip[:, 1:5, ::-1]  # a crop and a horizontal flip, both views
+    out = FormatShape("NCHW")({"imgs": view})["imgs"]
+    assert not np.shares_memory(out, clip)
+    np.testing.assert_array_equal(out, view.transpose(0, 3, 1, 2))
+    packed = PackActionInputs()({"imgs": out, "label": 0})["inputs"]
+    assert packed.is_contiguous(memory_format=torch.channels_last) and np.shares_memory(packed.numpy(), out)
 
 
 def test_format_shape_ncthw_orders_views_clips_time():
@@ -225,6 +238,8 @@ def test_format_shape_ncthw_orders_views_clips_time():
     out = FormatShape("NCTHW")({"imgs": clip, "num_clips": clips, "clip_len": clip_len})["imgs"]
     assert out.shape == (views * clips, 3, clip_len, 2, 2)
     assert out[:, 0, :, 0, 0].tolist() == np.arange(24).reshape(6, 4).tolist()
+    assert np.shares_memory(out, clip)
+    assert torch.from_numpy(out).is_contiguous(memory_format=torch.channels_last_3d)
     single = FormatShape("NCTHW", collapse=True)({"imgs": clip[:4], "num_clips": 1, "clip_len": 4})["imgs"]
     assert single.shape == (3, 4, 2, 2)
     with pytest.raises(DataError, match="cannot form clips"):

@@ -7,7 +7,8 @@ import random
 import numpy as np
 import pytest
 import torch
-from vidcore.runner import DefaultSampler, InfiniteSampler, default_collate, pseudo_collate
+from vidcore.model import stack_tensors
+from vidcore.runner import DefaultSampler, InfiniteSampler, default_collate, pseudo_collate, stack_inputs_collate
 from vidcore.runner.dataloader import build_dataloader, seed_dataloader
 
 
@@ -35,6 +36,49 @@ def test_default_collate_stacks_tensors_and_keeps_sample_objects():
     assert collated["inputs"].shape == (2, 3)
     assert [sample.label for sample in collated["data_samples"]] == [1, 0]
     assert torch.equal(collated["score"], torch.tensor([0.5, 1.5], dtype=torch.float64))
+
+
+def test_stack_inputs_collate_stacks_inputs_of_one_shape_keeping_their_layout():
+    frames = [torch.randint(0, 256, (3, 4, 5, 3), dtype=torch.uint8).permute(0, 3, 1, 2) for _ in range(2)]
+    batch = stack_inputs_collate([{"inputs": clip, "data_samples": Sample(index)} for index, clip in enumerate(frames)])
+    assert batch["inputs"].shape == (2, 3, 3, 4, 5) and torch.equal(batch["inputs"][1], frames[1])
+    assert batch["inputs"].flatten(0, 1).is_contiguous(memory_format=torch.channels_last)
+    assert [sample.label for sample in batch["data_samples"]] == [0, 1]
+    assert stack_tensors([torch.zeros(2, 3), torch.ones(2, 3)]).is_contiguous()
+    uneven = [{"inputs": torch.zeros(3)}, {"inputs": torch.zeros(2)}]
+    assert isinstance(stack_inputs_collate(uneven)["inputs"], list)  # left to the preprocessor, as pseudo_collate
+    assert stack_tensors([torch.zeros(2), torch.zeros(2, dtype=torch.uint8)]) is None
+    assert stack_tensors([]) is None
+
+
+class StackedDataset(torch.utils.data.Dataset):
+    """A dataset that names the collate function its samples want."""
+
+    collate_fn = "stack_inputs_collate"
+
+    def __len__(self) -> int:
+        return 4
+
+    def __getitem__(self, index: int) -> dict:
+        return {"inputs": torch.full((2, 3), index), "data_samples": Sample(index)}
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_dataset_names_its_collate_function_and_the_config_wins(registry, workers):
+    registry.register("datasets", "StackedDataset", StackedDataset, dist="tests")
+    cfg = {"batch_size": 2, "num_workers": workers, "dataset": {"type": "StackedDataset"}}
+    batch = next(iter(build_dataloader(cfg, "val", registry, seed=0)))
+    assert batch["inputs"].shape == (2, 2, 3) and batch["inputs"][:, 0, 0].tolist() == [0, 1]
+    cfg["collate_fn"] = {"type": "pseudo_collate"}
+    assert isinstance(next(iter(build_dataloader(cfg, "val", registry, seed=0)))["inputs"], list)
+
+
+def test_pin_memory_follows_cuda_unless_configured(registry, monkeypatch):
+    cfg = {"batch_size": 2, "dataset": {"type": "ToyDataset", "size": 4}}
+    assert build_dataloader(cfg, "val", registry, seed=0).pin_memory is torch.cuda.is_available()
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    assert build_dataloader(cfg, "val", registry, seed=0).pin_memory is True
+    assert build_dataloader({**cfg, "pin_memory": False}, "val", registry, seed=0).pin_memory is False
 
 
 def test_default_sampler_shuffles_per_epoch_and_splits_ranks(monkeypatch):

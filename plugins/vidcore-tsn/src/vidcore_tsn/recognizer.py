@@ -45,6 +45,8 @@ class Recognizer2D(BaseModel):
         super().__init__(data_preprocessor)
         self.backbone = build_module(backbone, "model.backbone")
         self.cls_head = build_module(cls_head, "model.cls_head")
+        if getattr(self.data_preprocessor, "num_classes", 0) is None:  # it checks labels on the host before the copy
+            self.data_preprocessor.num_classes = getattr(self.cls_head, "num_classes", None)
         if train_cfg:
             raise ValueError(f"Recognizer2D reads no train_cfg keys; got {sorted(train_cfg)} (set train_cfg: null)")
         self.train_cfg = {}

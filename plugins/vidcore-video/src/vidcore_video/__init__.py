@@ -12,6 +12,7 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "ActionDataSample": "vidcore_video.data_sample",
+    "check_label_range": "vidcore_video.data_sample",
     "DecodeError": "vidcore_video.errors",
     "VideoDataset": "vidcore_video.datasets.video_dataset",
     "RawframeDataset": "vidcore_video.datasets.rawframe_dataset",

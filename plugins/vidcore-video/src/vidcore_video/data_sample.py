@@ -9,7 +9,7 @@ from typing import Any, Iterator, Mapping, Sequence
 import numpy as np
 import torch
 
-__all__ = ["ActionDataSample", "format_label", "format_score"]
+__all__ = ["ActionDataSample", "check_label_range", "format_label", "format_score"]
 
 _FIELDS = ("gt_label", "pred_score", "pred_label")
 
@@ -31,6 +31,24 @@ def format_label(value: Any) -> torch.Tensor:
     if isinstance(value, Sequence) and not isinstance(value, str):
         return torch.as_tensor(list(value), dtype=torch.long)
     raise TypeError(f"a label must be an int, a sequence of ints or an array, got {type(value).__name__}")
+
+
+def check_label_range(labels: np.ndarray, num_classes: int, owner: str = "model.cls_head",
+                      sources: Sequence[Any] = ()) -> None:
+    """Raise a DataError naming the first class index in `labels` (host memory) outside [0, num_classes):
+    a loss would fail on it cryptically (on CUDA, with a device-side assert that ends the process).
+    `sources` names each label's sample (e.g. its file) for the message."""
+    from vidcore.errors import DataError
+
+    flat = labels.reshape(len(labels), -1) if len(labels) else labels.reshape(0, 1)
+    bad = np.flatnonzero(((flat < 0) | (flat >= num_classes)).any(axis=1))
+    if not len(bad):
+        return
+    row = int(bad[0])
+    value = next(int(v) for v in flat[row] if not 0 <= v < num_classes)
+    source = f" ({sources[row]})" if row < len(sources) and sources[row] else ""
+    raise DataError(f"{owner}: label {value} is out of range [0, {num_classes}) for num_classes={num_classes}; set "
+                    f"num_classes on the dataset to have its annotation file checked when it is read{source}")
 
 
 def format_score(value: Any) -> torch.Tensor:

@@ -6,7 +6,7 @@ from typing import Any
 
 from vidcore import hookimpl
 
-__all__ = ["COMPONENTS", "vidcore_register"]
+__all__ = ["COMPONENTS", "vidcore_register", "vidcore_add_commands"]
 
 _T = "vidcore_video.transforms"
 
@@ -58,3 +58,10 @@ COMPONENTS: dict[str, dict[str, str]] = {
 def vidcore_register(registry: Any) -> None:
     for kind, components in COMPONENTS.items():
         registry.register_many(kind, components)
+
+
+@hookimpl
+def vidcore_add_commands(subparsers: Any) -> None:
+    from .data_tools.cli import add_data_commands
+
+    add_data_commands(subparsers)

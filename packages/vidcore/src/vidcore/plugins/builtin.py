@@ -36,7 +36,8 @@ CORE_COMPONENTS: dict[str, dict[str, str]] = {
     "loops": {name: f"vidcore.runner.loops:{name}"
               for name in ("EpochBasedTrainLoop", "IterBasedTrainLoop", "ValLoop", "TestLoop")},
     "samplers": {name: f"vidcore.runner.samplers:{name}" for name in ("DefaultSampler", "InfiniteSampler")},
-    "collate_fns": {name: f"vidcore.runner.collate:{name}" for name in ("pseudo_collate", "default_collate")},
+    "collate_fns": {name: f"vidcore.runner.collate:{name}"
+                    for name in ("pseudo_collate", "stack_inputs_collate", "default_collate")},
     "vis_backends": {"LocalVisBackend": "vidcore.visualization.local_backend:LocalVisBackend"},
     "metrics": {"DumpResults": "vidcore.evaluation.dump_results:DumpResults"},
 }

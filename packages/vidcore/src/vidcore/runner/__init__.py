@@ -1,6 +1,6 @@
 """The training engine: `Runner`, its loops, samplers, collate functions and message hub."""
 
-from .collate import default_collate, pseudo_collate
+from .collate import default_collate, pseudo_collate, stack_inputs_collate
 from .interrupt import TrainingInterrupted
 from .loops import EpochBasedTrainLoop, IterBasedTrainLoop, TestLoop, ValLoop
 from .message_hub import HistoryBuffer, MessageHub
@@ -17,6 +17,7 @@ __all__ = [
     "DefaultSampler",
     "InfiniteSampler",
     "pseudo_collate",
+    "stack_inputs_collate",
     "default_collate",
     "MessageHub",
     "HistoryBuffer",

@@ -1,10 +1,13 @@
-"""Collate functions (kind `collate_fns`): `pseudo_collate` (the default) and `default_collate`."""
+"""Collate functions (kind `collate_fns`): `pseudo_collate` (the default), `stack_inputs_collate` (one tensor of
+`inputs` per batch) and `default_collate`."""
 
 from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
-__all__ = ["pseudo_collate", "default_collate"]
+from ..model.data_preprocessor import stack_tensors
+
+__all__ = ["pseudo_collate", "stack_inputs_collate", "default_collate"]
 
 
 def pseudo_collate(data_batch: Sequence[Any]) -> Any:
@@ -16,6 +19,19 @@ def pseudo_collate(data_batch: Sequence[Any]) -> Any:
     if len(data_batch) and isinstance(data_batch[0], Mapping):
         return {key: [sample[key] for sample in data_batch] for key in data_batch[0]}
     return list(data_batch)
+
+
+def stack_inputs_collate(data_batch: Sequence[Any]) -> Any:
+    """`pseudo_collate`, except that the samples' `inputs` become one `(B, ...)` tensor when they share shape
+    and dtype (`stack_tensors`). In a DataLoader worker the stack is written straight into shared memory, so
+    the main process receives the batch whole: with `pin_memory` it is pinned and copied to the device once,
+    with nothing left to stack on the host."""
+    batch = pseudo_collate(data_batch)
+    if isinstance(batch, dict) and "inputs" in batch:
+        stacked = stack_tensors(batch["inputs"])
+        if stacked is not None:
+            batch["inputs"] = stacked
+    return batch
 
 
 def default_collate(data_batch: Sequence[Any]) -> Any:

@@ -32,6 +32,8 @@ def build_dataloader(cfg: Any, split: str, registry: Registry, seed: int, locate
                      rank: int = 0) -> DataLoader:
     """The DataLoader for `<split>_dataloader`. Samplers default to `DefaultSampler` (shuffled for train).
 
+    The collate function is the config's `collate_fn`, else the dataset's `collate_fn` attribute (a registered
+    name or a function), else `pseudo_collate`. `pin_memory` defaults to whether CUDA is available.
     The loader gets its own torch.Generator (seeded with `seed`) so that creating its iterators never
     draws from the global RNG, and a `worker_init_fn` that seeds each worker per epoch and rank; with
     workers, each sample is also seeded by its position in the pass (sample_seeds.py).
@@ -58,7 +60,11 @@ def build_dataloader(cfg: Any, split: str, registry: Registry, seed: int, locate
         defaults.update(accepted_arguments(registry, sampler_cfg, "samplers", {"data_source": dataset}))
     sampler = registry.build(sampler_cfg, "samplers", default_args=defaults, key_path=(key, "sampler"),
                              locate=locate)
-    collate_fn = _collate_function(cfg.get("collate_fn"), registry, (key, "collate_fn"), locate)
+    collate_cfg = cfg.get("collate_fn")
+    if collate_cfg is None:  # the dataset may name the collate function its samples want
+        collate_cfg = getattr(dataset, "collate_fn", None)
+        collate_cfg = {"type": collate_cfg} if isinstance(collate_cfg, str) else collate_cfg
+    collate_fn = _collate_function(collate_cfg, registry, (key, "collate_fn"), locate)
 
     num_workers = int(cfg.get("num_workers", 0))
     options: dict[str, Any] = {}
@@ -76,13 +82,19 @@ def build_dataloader(cfg: Any, split: str, registry: Registry, seed: int, locate
         sampler=sampler,
         num_workers=num_workers,
         collate_fn=collate_fn,
-        pin_memory=bool(cfg.get("pin_memory", False)),
+        pin_memory=_pin_memory(cfg.get("pin_memory")),
         drop_last=bool(cfg.get("drop_last", False)),
         timeout=cfg.get("timeout", 0),
         worker_init_fn=functools.partial(worker_init_fn, rank=rank),
         generator=generator,
         **options,
     )
+
+
+def _pin_memory(value: Any) -> bool:
+    """`pin_memory` as configured; unset, pinned whenever CUDA is there, so that batches reach the GPU in one
+    non-blocking copy."""
+    return torch.cuda.is_available() if value is None else bool(value)
 
 
 def _where(locate: Locate | None, path: Sequence[KeyPart]) -> str:

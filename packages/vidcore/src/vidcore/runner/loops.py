@@ -177,6 +177,7 @@ class EpochBasedTrainLoop(_TrainLoop):
             self.run_iter(batch_idx, data_batch)
             if self.inner_iter < self.epoch_length:  # after the last one: once the epoch's end and validation ran
                 self.safe_point()
+        self.nan_guard.flush()
         self._in_epoch_end = True
         try:
             runner.call_hook("after_train_epoch")
@@ -259,8 +260,10 @@ class IterBasedTrainLoop(_TrainLoop):
             self.safe_point()
             self.run_iter(self._iter, next(batches))
             if runner.val_loop is not None and self._val_due_at(self._iter):
+                self.nan_guard.flush()
                 runner.val_loop.run()
                 runner.model.train()
+        self.nan_guard.flush()
         runner.call_hook("after_train_epoch")
         runner.call_hook("after_train")
         return runner.model

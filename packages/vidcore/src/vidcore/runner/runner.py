@@ -46,6 +46,7 @@ from .interrupt import StopSignals, TrainingInterrupted, signal_name, stop_at_sa
 from .logger import add_log_file, build_logger, close_logger, log_exception_to_file
 from .message_hub import MessageHub
 from .steps import predict_step, train_step
+from .threads import torch_threads, torch_threads_for
 
 __all__ = ["Runner"]
 
@@ -91,6 +92,10 @@ class Runner:
         self.world_size = get_world_size()
         if env_cfg.get("cudnn_benchmark"):
             torch.backends.cudnn.benchmark = True
+        self._torch_threads, self._threads_note = torch_threads_for(
+            env_cfg.get("torch_threads", "auto"),
+            [data.get(f"{split}_dataloader") for split in ("train", "val", "test")],
+            self.where("env_cfg", "torch_threads"))
         self.device = (torch.device("cuda", get_local_rank() if self.distributed else torch.cuda.current_device())
                        if torch.cuda.is_available() else torch.device("cpu"))
         self.seed = set_random_seed(**self._randomness_cfg())
@@ -305,7 +310,10 @@ class Runner:
             self._open_outputs()
             self.logger.info(f"vidcore {__version__}, torch {torch.__version__}, {mode} on {self.device} "
                              f"(world size {self.world_size}), seed {self.seed}, work dir {self.work_dir}")
-            return body()
+            if self._torch_threads is not None:
+                self.logger.info(self._threads_note)
+            with torch_threads(self._torch_threads):
+                return body()
         except BaseException as exc:
             log_exception_to_file(self.logger, exc)
             raise
@@ -471,7 +479,11 @@ class Runner:
 
     def save_checkpoint(self, path: str | os.PathLike[str], save_optimizer: bool = True,
                         save_param_scheduler: bool = True) -> None:
-        """Write a full checkpoint (rank 0). Every rank must call it: all ranks' RNG states are saved."""
+        """Write a full checkpoint (rank 0). Every rank must call it: all ranks' RNG states are saved. A
+        deferred non-finite-loss check is settled first, so a checkpoint never follows a bad batch."""
+        guard = getattr(self._train_loop, "nan_guard", None)
+        if guard is not None:
+            guard.flush()
         checkpoint = make_checkpoint(self, save_optimizer, save_param_scheduler)
         self.call_hook("before_save_checkpoint", checkpoint=checkpoint)
         if self.is_main_process:

@@ -7,6 +7,7 @@ from typing import Any, Mapping, Sequence
 import torch
 import torch.nn.functional as F
 from torch import nn
+from vidcore_video import check_label_range
 
 from ..components import build_module
 from ..consensus import AvgConsensus
@@ -73,14 +74,12 @@ class TSNHead(nn.Module):
         return self.fc_cls(self.dropout(x))
 
     def loss(self, cls_score: torch.Tensor, labels: torch.Tensor) -> dict[str, torch.Tensor]:
-        """`loss_cls`, plus `top{k}_acc` for logging. `labels`: `(B,)` class indices or `(B, K)` soft labels."""
-        if labels.dim() == 1 and labels.numel() and not bool(((labels >= 0) & (labels < self.num_classes)).all()):
-            from vidcore.errors import DataError  # cross_entropy would fail cryptically (a device assert on CUDA)
+        """`loss_cls`, plus `top{k}_acc` for logging. `labels`: `(B,)` class indices or `(B, K)` soft labels.
 
-            bad = labels[(labels < 0) | (labels >= self.num_classes)]
-            raise DataError(f"model.cls_head: label {int(bad[0])} is out of range [0, {self.num_classes}) for "
-                            f"num_classes={self.num_classes}; set num_classes on the dataset to have its annotation "
-                            "file checked when it is read")
+        Class indices in host memory are checked against `num_classes` here; on a GPU that check would wait
+        for the device, so there ActionDataPreprocessor makes it on the host before the batch is copied."""
+        if labels.dim() == 1 and labels.device.type == "cpu":  # on a device, the data preprocessor checked them
+            check_label_range(labels.numpy(), self.num_classes)
         losses: dict[str, torch.Tensor] = {}
         with torch.no_grad():
             target = labels.argmax(dim=-1) if labels.dim() == 2 else labels

@@ -33,6 +33,9 @@ class BaseActionDataset(Dataset):
     """
 
     modality = "RGB"
+    # The DataLoader's collate function unless the config names one: a batch's clips become one tensor inside
+    # the workers, so the main process pins it and copies it to the device whole.
+    collate_fn = "stack_inputs_collate"
 
     def __init__(self, ann_file: str, pipeline: Sequence[Any], data_prefix: str | Mapping[str, str] | None = None,
                  test_mode: bool = False, multi_class: bool = False, num_classes: int | None = None,

@@ -129,16 +129,11 @@ def _render_temporal(class_index: int, rng: np.random.Generator, num_frames: int
 
 def encode_video(path: str, frames: np.ndarray, fps: int, codec: str) -> None:
     """Write frames (T, H, W, 3) uint8 RGB to `path` with PyAV, single-threaded so output is reproducible."""
-    import av
+    from ..video_writer import VideoWriter
 
-    options = {"crf": "18", "preset": "veryfast", "threads": "1"} if codec == "libx264" else {"threads": "1"}
-    with av.open(path, "w") as container:
-        stream = container.add_stream(codec, rate=fps, options=options)
-        stream.width, stream.height = frames.shape[2], frames.shape[1]
-        stream.pix_fmt = "yuvj420p" if codec == "mjpeg" else "yuv420p"
-        stream.codec_context.gop_size = 8
+    options = {"crf": "18", "preset": "veryfast"} if codec == "libx264" else {}
+    pix_fmt = "yuvj420p" if codec == "mjpeg" else "yuv420p"
+    with VideoWriter(path, frames.shape[2], frames.shape[1], fps, codec=codec, pix_fmt=pix_fmt, gop=8,
+                     options=options) as writer:
         for frame in frames:
-            for packet in stream.encode(av.VideoFrame.from_ndarray(frame, format="rgb24")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+            writer.write(frame)

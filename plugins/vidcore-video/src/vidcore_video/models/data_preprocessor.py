@@ -3,11 +3,14 @@ device, converted, normalised and (in training) blended, once per batch."""
 
 from __future__ import annotations
 
+import copy
 from typing import Any, Mapping, Sequence
 
 import torch
-from vidcore.errors import ConfigError
-from vidcore.model import BaseDataPreprocessor, cast_data
+from vidcore.errors import ConfigError, DataError
+from vidcore.model import BaseDataPreprocessor, cast_data, stack_tensors
+
+from ..data_sample import check_label_range
 
 __all__ = ["ActionDataPreprocessor"]
 
@@ -17,22 +20,32 @@ _FORMATS = ("NCHW", "NCTHW")
 class ActionDataPreprocessor(BaseDataPreprocessor):
     """Prepare a batch of packed clips for the model.
 
-    `inputs` (a list of uint8 (M, C, H, W) or (M, C, T, H, W) tensors, or one stacked tensor) is stacked,
-    moved to the device (non-blocking when pinned), converted to float32 there, optionally reordered
-    BGR<->RGB (`to_rgb`), normalised with `mean`/`std` (0-255 scale, per channel), and in training passed to
-    `blending` (a MixupBlending/CutmixBlending or its config), which turns labels into soft one-hot targets.
+    `inputs` (one stacked uint8 tensor, as `stack_inputs_collate` makes it in the DataLoader workers, or a
+    list of (M, C, H, W) / (M, C, T, H, W) tensors, stacked here) is moved to the device in one copy
+    (non-blocking when pinned), converted to float32 there, optionally reordered BGR<->RGB (`to_rgb`),
+    normalised with `mean`/`std` (0-255 scale, per channel), and in training passed to `blending` (a
+    MixupBlending/CutmixBlending or its config), which turns labels into soft one-hot targets. The memory
+    layout is kept, so channels-last frames (FormatShape's) stay channels-last.
+
+    The samples' `gt_label`s travel as one tensor in one copy. When `num_classes` is known (given here, else
+    filled in by a recognizer from its head), integer labels are checked against [0, num_classes) on the
+    host, before the copy, so that a bad label is a clear error and the step never waits for the GPU.
     """
 
     def __init__(self, mean: Sequence[float] | None = None, std: Sequence[float] | None = None,
                  to_rgb: bool = False, format_shape: str = "NCHW", blending: Any = None,
-                 non_blocking: bool = False) -> None:
+                 non_blocking: bool = False, num_classes: int | None = None) -> None:
         super().__init__(non_blocking=non_blocking)
         if format_shape not in _FORMATS:
             raise ConfigError(f"ActionDataPreprocessor: format_shape must be one of {_FORMATS}, got {format_shape!r}")
         if (mean is None) != (std is None):
             raise ConfigError("ActionDataPreprocessor: give both mean and std, or neither")
+        if num_classes is not None and (isinstance(num_classes, bool) or not isinstance(num_classes, int)
+                                        or num_classes < 1):
+            raise ConfigError(f"ActionDataPreprocessor: num_classes must be a positive integer, got {num_classes!r}")
         self.format_shape = format_shape
         self.to_rgb = to_rgb
+        self.num_classes = num_classes
         self.normalize = mean is not None
         if mean is not None and std is not None:
             if len(mean) != len(std) or any(s <= 0 for s in std):
@@ -53,8 +66,13 @@ class ActionDataPreprocessor(BaseDataPreprocessor):
     def forward(self, data: Mapping[str, Any], training: bool = False) -> dict[str, Any]:
         inputs = data["inputs"]
         if isinstance(inputs, (list, tuple)):
-            inputs = torch.stack(list(inputs))
-        inputs = inputs.to(self.device, non_blocking=self.non_blocking)  # uint8 travels: 4x fewer bytes
+            stacked = stack_tensors(inputs)
+            if stacked is None:
+                shapes = sorted({tuple(getattr(clip, "shape", ())) for clip in inputs})
+                raise DataError(f"ActionDataPreprocessor: the clips of a batch must share one shape to be stacked, "
+                                f"got {shapes}; crop every clip to one size, or set the dataloader's batch_size to 1")
+            inputs = stacked
+        inputs = self._to_device(inputs)  # uint8 travels: 4x fewer bytes
         owned = not inputs.is_floating_point()
         if owned:
             inputs = inputs.float()
@@ -65,9 +83,36 @@ class ActionDataPreprocessor(BaseDataPreprocessor):
             inputs = inputs.sub_(self.mean).div_(self.std) if owned else (inputs - self.mean) / self.std
         data_samples = data.get("data_samples")
         if data_samples is not None:
-            data_samples = cast_data(list(data_samples), self.device, self.non_blocking)
+            data_samples = self._samples_to_device(list(data_samples))
         if training and self.blending is not None and data_samples is not None:
             inputs, data_samples = self.blending(inputs, data_samples)
         batch = {key: value for key, value in data.items() if key not in ("inputs", "data_samples")}
         batch.update(inputs=inputs, data_samples=data_samples)
         return batch
+
+    def _to_device(self, tensor: torch.Tensor) -> torch.Tensor:
+        return tensor.to(self.device, non_blocking=self.non_blocking or tensor.is_pinned())
+
+    def _samples_to_device(self, samples: list[Any]) -> list[Any]:
+        """The samples on the device, their `gt_label`s checked on the host and copied as one tensor."""
+        labels = [getattr(sample, "gt_label", None) for sample in samples]
+        first = labels[0] if labels else None
+        if not isinstance(first, torch.Tensor) or any(
+                not isinstance(label, torch.Tensor) or label.shape != first.shape or label.dtype != first.dtype
+                for label in labels):
+            return cast_data(samples, self.device, self.non_blocking)
+        stacked = torch.stack(labels)
+        if self.num_classes is not None and not stacked.is_floating_point():
+            sources = [sample.metainfo.get("filename") or sample.metainfo.get("frame_dir") for sample in samples]
+            check_label_range(stacked.numpy(), self.num_classes, sources=sources)
+        if self.device.type == "cuda":
+            stacked = stacked.pin_memory()
+        moved_labels = self._to_device(stacked)
+        moved = []
+        for sample, label in zip(samples, moved_labels):
+            sample = copy.copy(sample)
+            sample.gt_label = None
+            sample = cast_data(sample, self.device, self.non_blocking)
+            sample.gt_label = label
+            moved.append(sample)
+        return moved

@@ -18,7 +18,12 @@ _FORMATS = ("NCHW", "NCTHW")
 class FormatShape:
     """(M, H, W, C) frames -> 'NCHW': (M, C, H, W), the frames of all clips and crops as a batch of images
     (2D models); 'NCTHW': (crops * clips, C, T, H, W) with T = `clip_len` (3D models). `collapse` drops
-    a leading dimension of 1. The result is one contiguous array — the pipeline's only full copy."""
+    a leading dimension of 1.
+
+    The result is a view of the frames' own (M, H, W, C) memory, so it is channels-last (channels_last /
+    channels_last_3d strides): models that run channels-last, the fast layout of convolutions on GPUs and
+    recent CPUs, need no conversion, and the frames are copied at most once here (when an earlier transform
+    left them as a view, e.g. a crop or a flip)."""
 
     def __init__(self, input_format: str, collapse: bool = False) -> None:
         require(input_format in _FORMATS, f"FormatShape: input_format must be one of {_FORMATS}, got {input_format!r}")
@@ -26,7 +31,7 @@ class FormatShape:
         self.collapse = collapse
 
     def __call__(self, results: dict) -> dict:
-        imgs = as_clip(results["imgs"])
+        imgs = np.ascontiguousarray(as_clip(results["imgs"]))
         if self.input_format == "NCHW":
             imgs = imgs.transpose(0, 3, 1, 2)
         else:
@@ -37,13 +42,13 @@ class FormatShape:
                                 f"clip_len={clip_len}")
             imgs = imgs.reshape((-1, num_clips, clip_len) + imgs.shape[1:])  # views x clips x T x H x W x C
             imgs = imgs.transpose(0, 1, 5, 2, 3, 4)
-            imgs = imgs.reshape((-1,) + imgs.shape[2:])
+            imgs = imgs.reshape((-1,) + imgs.shape[2:])  # merges views and clips: still a view
         if self.collapse:
             if imgs.shape[0] != 1:
                 raise DataError(f"FormatShape(collapse=True) needs a single clip, got {imgs.shape[0]}")
             imgs = imgs[0]
-        results["imgs"] = np.ascontiguousarray(imgs)
-        results["input_shape"] = results["imgs"].shape
+        results["imgs"] = imgs
+        results["input_shape"] = imgs.shape
         return results
 
     def __repr__(self) -> str:
@@ -51,8 +56,8 @@ class FormatShape:
 
 
 class PackActionInputs:
-    """`imgs` -> `inputs` (a torch tensor sharing the array's memory, uint8 unless a transform made floats);
-    `label` -> `data_samples.gt_label`; the `meta_keys` present in the results -> `data_samples.metainfo`."""
+    """`imgs` -> `inputs` (a torch tensor sharing the array's memory and strides, uint8 unless a transform made
+    floats); `label` -> `data_samples.gt_label`; the `meta_keys` present in the results -> `data_samples.metainfo`."""
 
     def __init__(self, meta_keys: Sequence[str] = ("img_shape", "img_key", "video_id", "timestamp", "filename",
                                                    "frame_dir", "num_clips", "clip_len")) -> None:
@@ -68,7 +73,7 @@ class PackActionInputs:
         if "imgs" not in results:
             raise DataError("PackActionInputs: no 'imgs' in the results; is a decode step missing?")
         imgs = as_clip(results["imgs"])
-        if not imgs.flags["C_CONTIGUOUS"]:
+        if any(stride < 0 for stride in imgs.strides):  # torch cannot view reversed memory (e.g. a flip)
             imgs = np.ascontiguousarray(imgs)
         sample = ActionDataSample(metainfo={key: results[key] for key in self.meta_keys if key in results})
         if results.get("label") is not None:
