@@ -7,7 +7,7 @@ import nox
 nox.options.sessions = ["tests", "lint"]
 nox.options.reuse_existing_virtualenvs = True
 
-DISTRIBUTIONS = ["packages/vidcore", "plugins/vidcore-video", "plugins/vidcore-tsn"]
+DISTRIBUTIONS = ["packages/vidcore", "plugins/vidcore-video", "plugins/vidcore-tsn", "plugins/vidcore-tsm"]
 BENCHMARKS = ["startup", "pipeline", "loader", "overhead", "memory", "train_throughput", "data_prepare"]
 
 

@@ -3,7 +3,9 @@ decoding, MultiScaleCrop 224, flip) on benchmark videos, on the GPU when there i
 
     python benchmarks/train_throughput.py [--amp [--amp-dtype float16]] [--memory-format F] [--workers N]
         [--batch-size N] [--iters N] [--warmup N] [--depth 50] [--compare-bare [--rounds N]] [--profile]
-        [--data-in-memory] [--model-only]
+        [--data-in-memory] [--model-only] [--model tsn|tsm]
+
+`--model tsm` runs the TSM-R50 1x1x8 recipe (vidcore-tsm) instead of TSN's.
 
 Defaults: 8 workers, batch 32, 5 + 30 iterations on a GPU; on a CPU (about 3 s per clip for ResNet-50),
 batch 8, 2 + 6 iterations and at most one worker per core.
@@ -41,7 +43,9 @@ from vidcore.hooks import Hook
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pipeline import training_videos, write_annotations  # noqa: E402
 
-RECIPE = Path(__file__).resolve().parents[1] / "configs" / "tsn" / "tsn_r50_1x1x8_100e_kinetics400.yaml"
+CONFIGS = Path(__file__).resolve().parents[1] / "configs"
+RECIPES = {"tsn": CONFIGS / "tsn" / "tsn_r50_1x1x8_100e_kinetics400.yaml",
+           "tsm": CONFIGS / "tsm" / "tsm_imagenet-pretrained-r50_8xb16-1x1x8-50e_kinetics400-rgb.yaml"}
 MEMORY_FORMATS = ("channels_last", "input_channels_last", "nchw")
 IN_MEMORY_SAMPLES = 64
 
@@ -101,7 +105,7 @@ def train_cfg(args: argparse.Namespace, ann_file: Path, work_dir: str) -> dict[s
     """The recipe, with random weights, an iteration-based loop, no validation/test/checkpoints, our data."""
     from vidcore.config import load_config
 
-    cfg = load_config(RECIPE).to_dict()
+    cfg = load_config(RECIPES[args.model]).to_dict()
     cfg["model"]["backbone"].update(pretrained=None, depth=args.depth,
                                     channels_last=args.memory_format == "channels_last")
     cfg["model"]["cls_head"]["in_channels"] = 2048 if args.depth >= 50 else 512
@@ -243,6 +247,7 @@ def main() -> None:
     parser.add_argument("--iters", type=int, default=None, help="timed iterations (30 on a GPU, 6 on a CPU)")
     parser.add_argument("--warmup", type=int, default=None, help="untimed iterations first (5 on a GPU, 2 on a CPU)")
     parser.add_argument("--depth", type=int, default=50, choices=(18, 34, 50, 101, 152), help="ResNet depth")
+    parser.add_argument("--model", default="tsn", choices=sorted(RECIPES), help="the 1x1x8 R50 recipe to train")
     parser.add_argument("--compare-bare", action="store_true", help="also time a hand-written PyTorch loop")
     parser.add_argument("--rounds", type=int, default=1, help="with --compare-bare: turns of bare and vidcore "
                         "timings; the best of each is compared (more rounds for a loaded machine)")
@@ -252,6 +257,8 @@ def main() -> None:
     parser.add_argument("--model-only", action="store_true", help="skip the end-to-end loop")
     parser.add_argument("--quick", action="store_true", help="tiny CI smoke size (ResNet-18, 2 x 2 clips)")
     args = parser.parse_args()
+    if args.model != "tsn" and args.compare_bare:
+        parser.error("--compare-bare's hand-written loop is TSN's network; use it with --model tsn")
     if args.channels_last:
         args.memory_format = "channels_last"
     if args.memory_format == "nchw":  # the pipeline's frames are channels-last: only the preloaded batch is converted
@@ -279,7 +286,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         ann_file = Path(folder) / "train.txt"
         write_annotations(ann_file, videos, samples)
-        runner = Runner(train_cfg(args, ann_file, folder), filename=str(RECIPE))
+        runner = Runner(train_cfg(args, ann_file, folder), filename=str(RECIPES[args.model]))
         clock = LoopClock(args.warmup, args.warmup + args.iters)
         runner.register_hook(clock)
         runner.train()
@@ -290,7 +297,7 @@ def main() -> None:
         report: dict[str, Any] = {
             "benchmark": "train_throughput",
             "quick": args.quick,
-            "model": f"TSN ResNet-{args.depth}, 8 segments x 224x224, random weights",
+            "model": f"{args.model.upper()} ResNet-{args.depth}, 8 segments x 224x224, random weights",
             "device": torch.cuda.get_device_name(device) if device.type == "cuda" else
                       f"cpu ({platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
                       f"{torch.get_num_threads()} torch threads)",

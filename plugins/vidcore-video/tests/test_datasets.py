@@ -294,3 +294,37 @@ def test_dataloader_workers_after_decoding_in_the_parent(tmp_path, decoder):
     loader = DataLoader(dataset, batch_size=4, num_workers=2, collate_fn=lambda batch: batch, timeout=60)
     seen = [sample["data_samples"].gt_label.item() for batch in loader for sample in batch]
     assert sorted(seen) == sorted(dataset.get_data_info(i)["label"] for i in range(len(dataset)))
+
+
+def _vertical_motion(frames: np.ndarray) -> int:
+    """The row shift (pixels, + = down) that best maps each frame's row profile onto the next's."""
+    profiles = frames.astype(np.float32).mean(axis=(2, 3))  # (T, H)
+    profiles -= profiles.mean(axis=1, keepdims=True)
+    votes = []
+    for a, b in zip(profiles[:-1], profiles[1:]):
+        errors = {d: np.abs(np.roll(a, d)[6:-6] - b[6:-6]).mean() for d in range(-5, 6)}
+        votes.append(min(errors, key=errors.get))
+    return int(np.sign(np.sum(votes)))
+
+
+def test_synthetic_temporal_order_classes_differ_only_in_the_direction_of_motion(tmp_path):
+    params = dict(SYNTHETIC, num_frames=8, size=(48, 48), videos_per_class=3)
+    pipeline = [{"type": "PyAVInit"}, {"type": "SampleFrames", "clip_len": 1, "num_clips": 8, "test_mode": True},
+                {"type": "PyAVDecode"}]
+    dataset = SyntheticVideoDataset(pipeline, data_root=str(tmp_path / "t"), class_set="temporal_order", **params)
+    assert dataset.metainfo["classes"] == ["stripes_moving_up", "stripes_moving_down", "rings_expanding",
+                                           "rings_contracting"]
+    for index in range(len(dataset)):
+        label = dataset.get_data_info(index)["label"]
+        if label in (0, 1):
+            assert _vertical_motion(dataset[index]["imgs"]) == (-1 if label == 0 else 1)
+    with pytest.raises(ConfigError, match="class_set must be one of"):
+        SyntheticVideoDataset(pipeline, class_set="arrow_of_time", **params)
+    with pytest.raises(ConfigError, match="num_classes must be in \\[2, 4\\] for class_set 'temporal_order'"):
+        SyntheticVideoDataset(pipeline, class_set="temporal_order", **dict(params, num_classes=5))
+
+
+def test_synthetic_default_class_set_keeps_its_cache_parameters(tmp_path):
+    dataset = SyntheticVideoDataset([], data_root=str(tmp_path / "p"), **SYNTHETIC)
+    recorded = json.loads((tmp_path / "p" / "params.json").read_text())
+    assert "class_set" not in recorded and dataset.metainfo["classes"][0] == "horizontal_stripes"

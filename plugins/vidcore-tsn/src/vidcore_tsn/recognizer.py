@@ -26,7 +26,8 @@ class Recognizer2D(BaseModel):
 
     `test_cfg` (all optional):
     - `average_clips`: 'prob' | 'score' | null, how views are merged (default: the head's `average_clips`).
-    - `num_segs`: frames per view at test time. Default: all V frames form one consensus, as in
+    - `num_segs`: frames per view at test time. Default: the head's `num_segments` when it has one (a head
+      whose views have a fixed length, such as TSM's); otherwise all V frames form one consensus, as in
       mmaction2 and the TSN paper (features averaged over views, i.e. raw scores fused before softmax);
       `num_segs: 1` scores every frame separately and merges the V views per `average_clips`.
     - `max_testing_views`: run the backbone on at most this many frames at once (bounds test memory).
@@ -94,7 +95,7 @@ class Recognizer2D(BaseModel):
             pooled = feats.float().mean(dim=(2, 3)) if feats.dim() == 4 else feats.float()
             scores = pooled.view(-1, num_frames, pooled.shape[-1]).mean(dim=1)
         else:
-            num_segs = self.test_cfg.get("num_segs") or num_frames
+            num_segs = self.test_cfg.get("num_segs") or getattr(self.cls_head, "num_segments", None) or num_frames
             if num_frames % num_segs:
                 raise ValueError(f"test_cfg.num_segs={num_segs} does not divide the {num_frames} frames per sample")
             cls_scores = self.cls_head(feats, num_segs)

@@ -131,7 +131,7 @@ def test_optimizer_config_variants(migrate):
                      "                 paramwise_cfg=dict(fc_lr5=True))\n"
                      "optimizer_config = dict(type='Fp16OptimizerHook', loss_scale=512., cumulative_iters=4,\n"
                      "                        grad_clip=None)\n")
-    assert cfg["optim_wrapper"] == {"constructor": "TSMOptimizerConstructor", "paramwise_cfg": {"fc_lr5": True},
+    assert cfg["optim_wrapper"] == {"constructor": "TSMOptimWrapperConstructor", "paramwise_cfg": {"fc_lr5": True},
                                     "optimizer": {"type": "SGD", "lr": 0.1}, "accumulative_counts": 4,
                                     "type": "AmpOptimWrapper", "loss_scale": 512.0}
     cfg, _ = migrate("optimizer = dict(type='AdamW', lr=1e-3)\nfp16 = dict(loss_scale='dynamic')\n")

@@ -26,6 +26,7 @@ FIRST_PARTY_COMPONENTS: dict[str, tuple[str, ...]] = {
         "ActionDataPreprocessor", "MixupBlending", "CutmixBlending", "AccMetric", "VisualizationHook",
     ),
     "vidcore-tsn": ("Recognizer2D", "ResNet", "TSNHead", "AvgConsensus", "CrossEntropyLoss"),
+    "vidcore-tsm": ("ResNetTSM", "TSMHead", "TSMOptimWrapperConstructor"),
     "vidcore-tensorboard": ("TensorboardVisBackend",),
     "vidcore-wandb": ("WandbVisBackend",),
 }

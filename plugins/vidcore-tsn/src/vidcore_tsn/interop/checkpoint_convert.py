@@ -16,7 +16,7 @@ from typing import Any, Iterable, Mapping
 
 from vidcore.errors import CheckpointError
 
-from .checkpoint_mapping import KeyMapping, apply_mapping, map_keys
+from .checkpoint_mapping import KeyMapping, apply_mapping, map_keys, model_key_rewrites
 
 __all__ = ["ConversionReport", "read_checkpoint", "convert_checkpoint", "build_model"]
 
@@ -160,7 +160,7 @@ def convert_checkpoint(source: str | Path, output: str | Path, config: str | Pat
     state, source_meta = read_checkpoint(source, unsafe_load=unsafe_load)
     model, resolved, notes = build_model(config, cfg_options)
     own = model.state_dict()
-    mapping = map_keys(state, own)
+    mapping = map_keys(state, own, model_key_rewrites(model))
     report = ConversionReport(str(source), str(output), mapping, notes=notes)
     if mapping.duplicates:
         raise CheckpointError(f"{source}: several input tensors map to {_listed(mapping.duplicates)}")

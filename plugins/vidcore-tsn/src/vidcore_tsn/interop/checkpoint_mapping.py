@@ -2,6 +2,11 @@
 
 mmaction2 wraps each convolution and its norm in a `ConvModule` (`conv1.conv`, `conv1.bn`); torchvision
 names them side by side (`conv1`, `bn1`) and numbers the downsample pair (`downsample.0`, `.1`).
+
+Extension point for other plugins' models: a module class may declare `mmaction2_key_rewrites`, a sequence
+of `(regex, replacement)` pairs applied (all, in order, with `re.sub`) to the checkpoint keys under that
+module's name, relative to it, before the rules above. vidcore-tsm's `ResNetTSM` uses it to remove the
+`.net` of mmaction2's shift and pool wrappers.
 """
 
 from __future__ import annotations
@@ -10,7 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping
 
-__all__ = ["KEY_RULES", "KeyMapping", "rename_key", "map_keys", "apply_mapping"]
+__all__ = ["KEY_RULES", "REWRITES_ATTRIBUTE", "KeyMapping", "rename_key", "model_key_rewrites", "map_keys",
+           "apply_mapping"]
 
 _BN = r"(weight|bias|running_mean|running_var|num_batches_tracked)"
 # (mmaction2 pattern, vidcore replacement), tried in order; the first match wins.
@@ -25,6 +31,8 @@ _RULES = (
 )
 KEY_RULES: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p), r) for p, r in _RULES)
 _WRAPPER_PREFIXES = ("module.",)  # DataParallel / DistributedDataParallel
+REWRITES_ATTRIBUTE = "mmaction2_key_rewrites"
+Rewrite = tuple[str, "re.Pattern[str]", str]  # (module prefix, pattern, replacement)
 
 
 def rename_key(key: str) -> str | None:
@@ -35,6 +43,22 @@ def rename_key(key: str) -> str | None:
         if pattern.match(key):
             return pattern.sub(replacement, key)
     return None
+
+
+def model_key_rewrites(model: Any) -> list[Rewrite]:
+    """The key rewrites the modules of `model` declare (`mmaction2_key_rewrites`), outermost first."""
+    rewrites = []
+    for name, module in model.named_modules():
+        for pattern, replacement in getattr(type(module), REWRITES_ATTRIBUTE, ()):
+            rewrites.append((f"{name}." if name else "", re.compile(pattern), replacement))
+    return rewrites
+
+
+def _rewrite(key: str, rewrites: Iterable[Rewrite]) -> str:
+    for prefix, pattern, replacement in rewrites:
+        if key.startswith(prefix):
+            key = prefix + pattern.sub(replacement, key[len(prefix):])
+    return key
 
 
 @dataclass
@@ -51,16 +75,18 @@ class KeyMapping:
         return not (self.unmapped or self.missing or self.duplicates)
 
 
-def map_keys(source_keys: Iterable[str], target_keys: Iterable[str]) -> KeyMapping:
-    """Match source keys to target keys by the rules; a key already named as the target is kept as is."""
+def map_keys(source_keys: Iterable[str], target_keys: Iterable[str], rewrites: Iterable[Rewrite] = ()) -> KeyMapping:
+    """Match source keys to target keys by `rewrites` (see `model_key_rewrites`), then the rules; a key
+    already named as the target is kept as is."""
     targets = list(target_keys)
     target_set = set(targets)
+    rewrites = list(rewrites)
     result = KeyMapping()
     claimed: dict[str, str] = {}
     for key in source_keys:
-        new = rename_key(key)
+        bare = _rewrite(key.removeprefix("module."), rewrites)
+        new = rename_key(bare)
         if new is None or new not in target_set:
-            bare = key.removeprefix("module.")
             new = bare if bare in target_set else None
         if new is None:
             result.unmapped.append(key)

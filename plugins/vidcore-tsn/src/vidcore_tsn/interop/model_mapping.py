@@ -63,7 +63,7 @@ def _map_backbone(backbone: dict[str, Any], reporter: Reporter) -> dict[str, Any
         backbone["depth"] = int(match.group(1))
         if backbone.pop("weights", None) is not None or backbone.pop("pretrained", None) is True:
             backbone["pretrained"] = f"torchvision://resnet{match.group(1)}"
-    if backbone.get("type") == "ResNet" and isinstance(backbone.get("pretrained"), str):
+    if isinstance(backbone.get("pretrained"), str):  # ResNet, and backbones built on it (vidcore-tsm's ResNetTSM)
         backbone["pretrained"] = map_pretrained(backbone["pretrained"], "model.backbone.pretrained", reporter)
     return backbone
 

@@ -24,6 +24,11 @@ def map_optimizer(optimizer: Any, optimizer_config: Any, fp16: Any, reporter: Re
         for key in ("paramwise_cfg", "constructor"):
             if key in optimizer:
                 wrapper[key] = optimizer.pop(key)
+        constructor = wrapper.get("constructor")
+        if isinstance(constructor, str) and constructor.endswith("OptimizerConstructor"):
+            # mmengine renamed every optimizer constructor (DefaultOptimizerConstructor, TSMOptimizerConstructor)
+            wrapper["constructor"] = constructor.removesuffix("OptimizerConstructor") + "OptimWrapperConstructor"
+            reporter.note("optimizer.constructor", f"{constructor} -> {wrapper['constructor']}")
         wrapper["optimizer"] = optimizer
     elif optimizer is not None:
         reporter.warn("optimizer", f"expected a dict, got {type(optimizer).__name__}; dropped")

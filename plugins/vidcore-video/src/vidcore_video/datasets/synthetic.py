@@ -16,7 +16,7 @@ from vidcore import cache_dir
 from vidcore.errors import ConfigError
 
 from ..data_tools.progress import FileProgress
-from .synthetic_patterns import CODEC_EXTENSIONS, PATTERNS, encode_video, render_video
+from .synthetic_patterns import CLASS_SETS, CODEC_EXTENSIONS, encode_video, render_video
 from .video_dataset import VideoDataset
 
 __all__ = ["SyntheticVideoDataset", "ensure_synthetic_videos"]
@@ -76,7 +76,8 @@ def _is_complete(root: Path, params: dict[str, Any]) -> bool:
 
 
 def _generate(folder: Path, params: dict[str, Any], progress: FileProgress) -> None:
-    names = list(PATTERNS)[: params["num_classes"]]
+    class_set = params.get("class_set", "patterns")
+    names = CLASS_SETS[class_set][: params["num_classes"]]
     extension = CODEC_EXTENSIONS[params["codec"]]
     width, height = params["size"]
     (folder / "videos").mkdir()
@@ -84,7 +85,7 @@ def _generate(folder: Path, params: dict[str, Any], progress: FileProgress) -> N
     for video in range(params["videos_per_class"]):
         for label, name in enumerate(names):
             rng = np.random.default_rng([params["seed"], SPLITS.index(params["split"]), label, video])
-            frames = render_video(label, rng, params["num_frames"], height, width)
+            frames = render_video(label, rng, params["num_frames"], height, width, class_set)
             relative = f"videos/{name}_{video:03d}{extension}"
             encode_video(str(folder / relative), frames, params["fps"], params["codec"])
             lines.append(f"{relative} {label}\n")
@@ -98,14 +99,20 @@ class SyntheticVideoDataset(VideoDataset):
     """Generated videos whose class is a moving spatial pattern in random colours (see
     `synthetic_patterns`). Learnable by a 2D CNN, not by mean colour. Files are cached under
     `data_root` (default `~/.cache/vidcore/synthetic/<hash of the parameters>`) and reused; each split
-    draws different videos from the same `seed`."""
+    draws different videos from the same `seed`. `class_set: temporal_order` (opt-in) gives classes that
+    differ only in the direction of their motion, which a model must see frame order to tell apart."""
 
     def __init__(self, pipeline: Sequence[Any], num_classes: int = 4, videos_per_class: int = 16,
                  num_frames: int = 16, size: int | Sequence[int] = (96, 72), fps: int = 16, seed: int = 0,
                  split: str = "train", data_root: str | None = None, codec: str = "libx264",
-                 test_mode: bool = False, on_decode_error: str = "raise", max_decode_retries: int = 10) -> None:
-        if not 2 <= num_classes <= len(PATTERNS):
-            raise ConfigError(f"SyntheticVideoDataset: num_classes must be in [2, {len(PATTERNS)}], got {num_classes}")
+                 test_mode: bool = False, on_decode_error: str = "raise", max_decode_retries: int = 10,
+                 class_set: str = "patterns") -> None:
+        if class_set not in CLASS_SETS:
+            raise ConfigError(f"SyntheticVideoDataset: class_set must be one of {list(CLASS_SETS)}, got {class_set!r}")
+        available = len(CLASS_SETS[class_set])
+        if not 2 <= num_classes <= available:
+            raise ConfigError(f"SyntheticVideoDataset: num_classes must be in [2, {available}] for class_set "
+                              f"{class_set!r}, got {num_classes}")
         if split not in SPLITS:
             raise ConfigError(f"SyntheticVideoDataset: split must be one of {SPLITS}, got {split!r}")
         if codec not in CODEC_EXTENSIONS:
@@ -117,6 +124,8 @@ class SyntheticVideoDataset(VideoDataset):
             raise ConfigError("SyntheticVideoDataset: videos_per_class, num_frames and fps must be >= 1")
         params = {"num_classes": num_classes, "videos_per_class": videos_per_class, "num_frames": num_frames,
                   "size": [width, height], "fps": fps, "seed": seed, "split": split, "codec": codec}
+        if class_set != "patterns":  # recorded only when set, so the default sets keep their cache folders
+            params["class_set"] = class_set
         self.data_root = str(ensure_synthetic_videos(params, data_root))
         super().__init__(os.path.join(self.data_root, ANNOTATIONS), pipeline, data_prefix=self.data_root,
                          num_classes=num_classes, label_file=os.path.join(self.data_root, CLASSES),
