@@ -156,12 +156,13 @@ def test_check_reports_every_bad_file_with_its_reason_and_writes_the_clean_list(
 
 
 def test_check_kills_a_decode_past_the_time_limit_and_goes_on(run_vidcore, tmp_path, dataset, media):
-    media.write_video(tmp_path / "long.mp4", media.indexed_frames(150, 240, 320), "libx264", gop=250)
+    # a full decode of 300 frames of 640x480 takes far longer than 5 ms on any machine
+    media.write_video(tmp_path / "long.mp4", media.indexed_frames(300, 480, 640), "libx264", gop=250)
     (tmp_path / "list.txt").write_text(f"long.mp4 0\n{dataset['root'] / dataset['good'][0]} 1\n")
     result = run_vidcore("data", "check", tmp_path / "list.txt", "--data-prefix", tmp_path, "--full",
-                         "--timeout", "0.02", "--workers", "1", timeout=60)
+                         "--timeout", "0.005", "--workers", "1", timeout=60)
     assert result.returncode == 1, result
-    assert "long.mp4: timed out after 0.02 s (killed)" in result.stdout
+    assert "long.mp4: timed out after 0.005 s (killed)" in result.stdout
     assert "2 files, 1 good, 1 bad" in result.stdout
 
 

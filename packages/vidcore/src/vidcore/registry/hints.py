@@ -12,6 +12,7 @@ FIRST_PARTY_PATHS: dict[str, str] = {
     "vidcore": "packages/vidcore",
     "vidcore-video": "plugins/vidcore-video",
     "vidcore-tsn": "plugins/vidcore-tsn",
+    "vidcore-tsm": "plugins/vidcore-tsm",
     "vidcore-tensorboard": "plugins/vidcore-tensorboard",
     "vidcore-wandb": "plugins/vidcore-wandb",
 }
