@@ -14,11 +14,12 @@ from vidcore.runner.threads import choose_torch_threads
 from vidcore_runner_toys import make_cfg
 
 
-@pytest.mark.parametrize(("setting", "workers", "cores", "expected"), [
-    ("auto", 2, 2, 1), ("auto", 1, 8, 7), ("auto", 6, 4, 1), ("auto", 0, 8, None), (3, 2, 2, 3), (None, 4, 8, None),
+@pytest.mark.parametrize(("setting", "workers", "cores", "on_accelerator", "expected"), [
+    ("auto", 2, 2, True, 1), ("auto", 14, 16, True, 2), ("auto", 6, 4, True, 1), ("auto", 0, 8, True, None),
+    ("auto", 1, 2, False, None), (3, 2, 2, False, 3), (None, 4, 8, True, None),
 ])
-def test_choose_torch_threads(setting, workers, cores, expected):
-    assert choose_torch_threads(setting, workers, cores) == expected
+def test_choose_torch_threads(setting, workers, cores, on_accelerator, expected):
+    assert choose_torch_threads(setting, workers, cores, on_accelerator) == expected
 
 
 class ThreadsSeen(Hook):
@@ -49,11 +50,20 @@ def test_threads_during_training_only_and_logged(registry, tmp_path: Path, monke
     assert f"torch threads: {before + 1} (" in log and "up to 1 DataLoader workers; env_cfg.torch_threads)" in log
 
 
-def test_omp_num_threads_wins_over_auto(registry, tmp_path: Path, monkeypatch):
-    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+def test_auto_keeps_torch_threads_when_the_model_runs_on_the_cpu(registry, tmp_path: Path, monkeypatch):
+    monkeypatch.delenv("OMP_NUM_THREADS", raising=False)
     before = torch.get_num_threads()
     threads, log = train_with(registry, tmp_path, {}, workers=1)
     assert set(threads) == {before} and "torch threads" not in log
+
+
+def test_omp_num_threads_wins_over_auto(monkeypatch):
+    from vidcore.runner.threads import torch_threads_for
+
+    loaders = [{"num_workers": 3}]
+    assert torch_threads_for("auto", loaders, "cfg.yaml: env_cfg.torch_threads", on_accelerator=True)[0] is not None
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert torch_threads_for("auto", loaders, "cfg.yaml: env_cfg.torch_threads", on_accelerator=True) == (None, "")
 
 
 def test_bad_torch_threads_is_a_config_error(registry, tmp_path: Path):

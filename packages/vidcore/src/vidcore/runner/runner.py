@@ -93,12 +93,12 @@ class Runner:
         self.world_size = get_world_size()
         if env_cfg.get("cudnn_benchmark"):
             torch.backends.cudnn.benchmark = True
+        self.device = (torch.device("cuda", get_local_rank() if self.distributed else torch.cuda.current_device())
+                       if torch.cuda.is_available() else torch.device("cpu"))
         self._torch_threads, self._threads_note = torch_threads_for(
             env_cfg.get("torch_threads", "auto"),
             [data.get(f"{split}_dataloader") for split in ("train", "val", "test")],
-            self.where("env_cfg", "torch_threads"))
-        self.device = (torch.device("cuda", get_local_rank() if self.distributed else torch.cuda.current_device())
-                       if torch.cuda.is_available() else torch.device("cpu"))
+            self.where("env_cfg", "torch_threads"), on_accelerator=self.device.type != "cpu")
         self.seed = set_random_seed(**self._randomness_cfg())
 
         self.work_dir = str(self._work_dir())
