@@ -72,7 +72,7 @@ class ActionDataPreprocessor(BaseDataPreprocessor):
                 raise DataError(f"ActionDataPreprocessor: the clips of a batch must share one shape to be stacked, "
                                 f"got {shapes}; crop every clip to one size, or set the dataloader's batch_size to 1")
             inputs = stacked
-        inputs = self._to_device(inputs)  # uint8 travels: 4x fewer bytes
+        inputs = cast_data(inputs, self.device, self.non_blocking)  # uint8 travels: 4x fewer bytes
         owned = not inputs.is_floating_point()
         if owned:
             inputs = inputs.float()
@@ -90,24 +90,17 @@ class ActionDataPreprocessor(BaseDataPreprocessor):
         batch.update(inputs=inputs, data_samples=data_samples)
         return batch
 
-    def _to_device(self, tensor: torch.Tensor) -> torch.Tensor:
-        return tensor.to(self.device, non_blocking=self.non_blocking or tensor.is_pinned())
-
     def _samples_to_device(self, samples: list[Any]) -> list[Any]:
         """The samples on the device, their `gt_label`s checked on the host and copied as one tensor."""
-        labels = [getattr(sample, "gt_label", None) for sample in samples]
-        first = labels[0] if labels else None
-        if not isinstance(first, torch.Tensor) or any(
-                not isinstance(label, torch.Tensor) or label.shape != first.shape or label.dtype != first.dtype
-                for label in labels):
+        stacked = stack_tensors([getattr(sample, "gt_label", None) for sample in samples])
+        if stacked is None:  # labels missing or of different shapes: each sample moves on its own
             return cast_data(samples, self.device, self.non_blocking)
-        stacked = torch.stack(labels)
         if self.num_classes is not None and not stacked.is_floating_point():
             sources = [sample.metainfo.get("filename") or sample.metainfo.get("frame_dir") for sample in samples]
             check_label_range(stacked.numpy(), self.num_classes, sources=sources)
         if self.device.type == "cuda":
             stacked = stacked.pin_memory()
-        moved_labels = self._to_device(stacked)
+        moved_labels = cast_data(stacked, self.device, self.non_blocking)
         moved = []
         for sample, label in zip(samples, moved_labels):
             sample = copy.copy(sample)
