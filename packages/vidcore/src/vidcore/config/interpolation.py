@@ -20,10 +20,12 @@ _ESCAPED = "$${"
 Locate = Callable[[tuple[KeyPart, ...]], str]
 
 
-def resolve_references(data: dict, locate: Locate) -> dict:
-    """A copy of `data` with every `${...}` replaced. A string that is one whole reference takes its value's type."""
+def resolve_references(data: dict, locate: Locate) -> tuple[dict, frozenset[str]]:
+    """A copy of `data` with every `${...}` replaced (a string that is one whole reference takes its value's
+    type), and the top-level keys the references used: the config's variables."""
     resolver = _Resolver(data, locate)
-    return resolver.resolve(data, ())
+    resolved = resolver.resolve(data, ())
+    return resolved, frozenset(resolver.referenced)
 
 
 class _Resolver:
@@ -32,6 +34,7 @@ class _Resolver:
         self.locate = locate
         self.active: list[tuple[KeyPart, ...]] = []
         self.done: dict[tuple[KeyPart, ...], Any] = {}
+        self.referenced: set[str] = set()
 
     def fail(self, path: tuple[KeyPart, ...], message: str) -> ConfigError:
         return ConfigError(f"{self.locate(path)}: {format_key_path(path)}: {message}")
@@ -78,6 +81,8 @@ class _Resolver:
         return self.lookup(target, path, expression)
 
     def lookup(self, target: tuple[KeyPart, ...], path: tuple[KeyPart, ...], expression: str) -> Any:
+        if isinstance(target[0], str):
+            self.referenced.add(target[0])
         if target in self.done:
             return copy.deepcopy(self.done[target])
         if target in self.active:

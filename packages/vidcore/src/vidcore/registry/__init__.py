@@ -1,6 +1,14 @@
 """Component registry: kinds, lazy and eager registration, building from `type:` configs."""
 
-from .builder import RAW_ARGS_ATTRIBUTE, build, is_component_config, validate
+from .builder import (
+    CHECK_METHOD,
+    RAW_ARGS_ATTRIBUTE,
+    WARNINGS_METHOD,
+    build,
+    check_by_constructing,
+    is_component_config,
+    validate,
+)
 from .default import default_registry, register, reset_default_registry
 from .hints import FIRST_PARTY_COMPONENTS, FIRST_PARTY_PATHS, close_matches, install_command, install_hint
 from .registry import KINDS, Entry, Registry, normalize_dist
@@ -10,9 +18,12 @@ __all__ = [
     "Entry",
     "Registry",
     "RAW_ARGS_ATTRIBUTE",
+    "CHECK_METHOD",
+    "WARNINGS_METHOD",
     "FIRST_PARTY_COMPONENTS",
     "FIRST_PARTY_PATHS",
     "build",
+    "check_by_constructing",
     "close_matches",
     "default_registry",
     "install_command",

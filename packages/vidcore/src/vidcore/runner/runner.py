@@ -19,6 +19,8 @@ from torch import nn
 from .. import __version__
 from ..checkpoint import load_checkpoint, load_state_dict, save_checkpoint
 from ..config import Config, import_custom_modules
+from ..config.check import check_before_run
+from ..config.keys import unread_variables
 from ..dist import (
     DEFAULT_TIMEOUT_S,
     all_reduce_max,
@@ -70,10 +72,12 @@ class Runner:
 
     def __init__(self, cfg: Mapping[str, Any], filename: str | None = None, registry: Registry | None = None,
                  locate: Callable[[Sequence[KeyPart]], str | None] | None = None) -> None:
+        variables: frozenset[str] = frozenset()
         if isinstance(cfg, Config):
             filename = filename or cfg.filename
             locate = locate or cfg.locate
             data = cfg.to_dict()
+            variables = cfg.variables
         else:
             data = _copy_config(cfg)
         self.locate: Callable[[Sequence[KeyPart]], str | None] = locate or (lambda key_path: filename)
@@ -84,6 +88,9 @@ class Runner:
         get_plugin_manager().configure(data)
         self.cfg: dict[str, Any] = data
         self.registry = registry or default_registry()
+        check_before_run(data, variables, self.registry, self.locate, filename)
+        for name in unread_variables(data, variables):  # resolved already: dumps and checkpoints hold what is read
+            del data[name]
 
         env_cfg = dict(data.get("env_cfg") or {})
         dist_cfg = self._dist_cfg(env_cfg)

@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
             randomness["seed"] = args.seed
         if args.deterministic:
             randomness["deterministic"] = True
-    with Runner(cfg, filename=config.filename, locate=_locate(config, args)) as runner:
+    with Runner(config.with_data(cfg), locate=_locate(config, args)) as runner:
         runner.train()
         test_metrics = runner.test() if runner.test_loop_configured else None
         for line in run_summary(runner, time.monotonic() - started, test_metrics):
@@ -112,7 +112,7 @@ def test(args: argparse.Namespace) -> int:
     cfg, config = _load(args)
     cfg["load_from"] = args.checkpoint
     cfg["resume"] = False
-    with Runner(cfg, filename=config.filename, locate=_locate(config, args)) as runner:
+    with Runner(config.with_data(cfg), locate=_locate(config, args)) as runner:
         runner.strict_load_from = True  # testing weights that do not fit would report a random model's scores
         runner.test(dump=args.dump)
     return 0
