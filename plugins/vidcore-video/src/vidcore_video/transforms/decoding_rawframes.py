@@ -10,6 +10,7 @@ import os
 from typing import Any, Callable
 
 import numpy as np
+from vidcore.registry import check_by_constructing
 
 from ..errors import DecodeError
 from .clip import require
@@ -23,6 +24,8 @@ _BACKENDS = ("auto", "pillow", "turbojpeg", "cv2")
 class RawFrameDecode:
     """Load `frame_dir/filename_tmpl.format(index + offset)` for each of `frame_inds` into `imgs`
     (N, H, W, 3) uint8 RGB. Each distinct index is read once, even when sampling repeats it."""
+
+    check_config = classmethod(check_by_constructing)  # the constructor validates and stores only
 
     def __init__(self, io_backend: str = "disk", decoding_backend: str = "auto") -> None:
         require(io_backend == "disk", f"RawFrameDecode: io_backend must be 'disk', got {io_backend!r}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Mapping
 
 import numpy as np
+from vidcore.registry import check_by_constructing
 
 from .clip import as_clip, reject_lazy, require
 
@@ -16,6 +17,8 @@ _DIRECTIONS = ("horizontal", "vertical")
 class Flip:
     """Flip left-right ('horizontal') or top-bottom ('vertical'). `flip_label_map` {label: new_label} renames
     the label of flipped clips (e.g. "swiping left" <-> "swiping right"). Sets `flip` and `flip_direction`."""
+
+    check_config = classmethod(check_by_constructing)  # the constructor validates and stores only
 
     def __init__(self, flip_ratio: float = 0.5, direction: str = "horizontal",
                  flip_label_map: Mapping[int, int] | None = None, lazy: bool = False) -> None:

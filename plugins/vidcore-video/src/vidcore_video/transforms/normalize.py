@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
+from vidcore.registry import check_by_constructing
 
 from .clip import as_clip, require
 
@@ -16,6 +17,8 @@ __all__ = ["Normalize"]
 
 class Normalize:
     """Subtract `mean` and divide by `std`; `to_bgr` swaps RGB to BGR first (give mean/std in BGR order then)."""
+
+    check_config = classmethod(check_by_constructing)  # the constructor validates and stores only
 
     def __init__(self, mean: Sequence[float], std: Sequence[float], to_bgr: bool = False) -> None:
         require(len(mean) == 3 and len(std) == 3, f"Normalize: mean and std need 3 values, got {mean!r}, {std!r}")
