@@ -91,14 +91,14 @@ def dataloader_errors(cfg: Any, key: str, locate: Locate | None = None) -> list[
 
 
 def optimizer_errors(optimizer_cfg: Any, path: tuple[KeyPart, ...], locate: Locate | None = None) -> list[ConfigError]:
-    """The optimizer's numeric hyper-parameters: `lr`, `momentum`, `weight_decay`, ... are numbers >= 0 and
-    `betas` two numbers in [0, 1)."""
+    """The optimizer's numeric hyper-parameters: `lr`, `momentum`, `weight_decay`, ... are finite and >= 0, and
+    `betas` two numbers in [0, 1). Their types are checked against the optimizer's signature."""
     if not isinstance(optimizer_cfg, Mapping):
         return []
     errors = []
-    for name in _NON_NEGATIVE_OPTIMIZER_ARGS:
+    for name in _NON_NEGATIVE_OPTIMIZER_ARGS:  # a value of another type is the optimizer signature's to report
         value = optimizer_cfg.get(name)
-        if name in optimizer_cfg and not (_is_number(value) and value >= 0):
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and not (_is_number(value) and value >= 0):
             errors.append(ConfigError(f"{_where(locate, path + (name,))}: expected a number >= 0, got {_shown(value)}"))
     betas = optimizer_cfg.get("betas")
     if "betas" in optimizer_cfg and not (isinstance(betas, (list, tuple)) and len(betas) == 2
@@ -145,7 +145,7 @@ def schedule_problems(cfg: Mapping[str, Any], locate: Locate | None = None) -> t
         if not isinstance(scheduler, Mapping):
             errors.append(ConfigError(f"{_where(locate, path)}: expected a scheduler config with a 'type'"))
             continue
-        name = f"{_where(locate, path)} ({scheduler.get('type')})"
+        kind = scheduler.get("type")
         begin, end = scheduler.get("begin", 0), scheduler.get("end")
         bad = [key for key, value in (("begin", begin), ("end", end))
                if value is not None and not (_is_number(value) and value >= 0)]
@@ -155,7 +155,8 @@ def schedule_problems(cfg: Mapping[str, Any], locate: Locate | None = None) -> t
         if bad:
             continue
         if end is not None and end <= begin:
-            errors.append(ConfigError(f"{name}: end must be larger than begin, got begin={begin}, end={end}"))
+            errors.append(ConfigError(f"{_where(locate, path + ('end',))} ({kind}): end must be larger than begin, "
+                                      f"got begin={begin}, end={end}"))
             continue
         if loop is None:
             continue
@@ -169,10 +170,11 @@ def schedule_problems(cfg: Mapping[str, Any], locate: Locate | None = None) -> t
             continue  # the length in the scheduler's unit depends on the dataset
         unit = "epochs" if counts_epochs else "iterations"
         if begin >= length:
-            warnings.append(f"{name}: begins at {begin}, when training has ended (after {length} {unit}); "
-                            "it will not act")
+            warnings.append(f"{_where(locate, path + ('begin',))} ({kind}): begins at {begin}, when training has "
+                            f"ended (after {length} {unit}); it will not act")
         elif end is not None and end > length:
-            warnings.append(f"{name}: end {end} is after the end of training ({length} {unit}); it is clipped there")
+            warnings.append(f"{_where(locate, path + ('end',))} ({kind}): end {end} is after the end of training "
+                            f"({length} {unit}); it is clipped there")
     return errors, warnings
 
 
