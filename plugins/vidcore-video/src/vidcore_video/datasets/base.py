@@ -80,18 +80,18 @@ class BaseActionDataset(Dataset):
         return problems
 
     @classmethod
-    def config_warnings(cls, args: Mapping[str, Any]) -> list[tuple[str, str]]:
+    def config_warnings(cls, args: Mapping[str, Any]) -> list[tuple[Any, str]]:
         """Files the dataset will read that are not there (yet: data may be mounted before the run)."""
         warnings = []
         for key in ("ann_file", "label_file"):
             path = args.get(key)
             if isinstance(path, str) and path and not os.path.isfile(path):
                 warnings.append((key, f"{path} does not exist (the run needs it)"))
-        prefix = args.get("data_prefix")
+        prefix, key = args.get("data_prefix"), ("data_prefix",)
         if isinstance(prefix, Mapping):
-            prefix = prefix.get(cls.prefix_key)
+            prefix, key = prefix.get(cls.prefix_key), ("data_prefix", cls.prefix_key)
         if isinstance(prefix, str) and prefix and not os.path.isdir(prefix):
-            warnings.append(("data_prefix", f"{prefix} is not a directory (the run reads the media there)"))
+            warnings.append((key, f"{prefix} is not a directory (the run reads the media there)"))
         return warnings
 
     # --- to implement -------------------------------------------------------------------------------
