@@ -101,8 +101,10 @@ def test_missing_annotation_files_are_warnings(config, vidcore_registry, tmp_pat
                              "train_dataloader.dataset.label_file=classes.txt")
     assert errors == []
     assert warnings == [
-        "--cfg-options: train_dataloader.dataset.label_file (VideoDataset): classes.txt does not exist (the run needs it)",
+        "--cfg-options: train_dataloader.dataset.label_file (VideoDataset): classes.txt does not exist "
+        "(the run needs it)",
         "--cfg-options: train_dataloader.dataset.data_prefix.video (VideoDataset): nowhere is not a directory "
         "(the run reads the media there)",
-        f"{config.resolve()}: val_dataloader.dataset.ann_file (RawframeDataset): val.txt does not exist (the run needs it)",
+        f"{config.resolve()}: val_dataloader.dataset.ann_file (RawframeDataset): val.txt does not exist "
+        "(the run needs it)",
     ]
