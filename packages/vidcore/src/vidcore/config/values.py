@@ -17,8 +17,9 @@ from .schema import DEFAULT_HOOK_TYPES, train_loop_type
 if TYPE_CHECKING:
     from ..registry import Registry
 
-__all__ = ["DATALOADER_KEYS", "MAX_BATCH_SIZE", "dataloader_errors", "optimizer_errors", "scheduler_unit_error",
-           "schedule_problems", "watched_metric_errors", "value_errors"]
+__all__ = ["DATALOADER_KEYS", "MAX_BATCH_SIZE", "RANDOMNESS_KEYS", "VISUALIZER_TYPES", "dataloader_errors",
+           "optimizer_errors", "scheduler_unit_error", "schedule_problems", "watched_metric_errors", "runtime_errors",
+           "value_errors"]
 
 DATALOADER_KEYS = ("dataset", "sampler", "collate_fn", "batch_size", "num_workers", "persistent_workers",
                    "pin_memory", "drop_last", "prefetch_factor", "timeout")
@@ -28,6 +29,12 @@ _MOVED_DATALOADER_KEYS = {"shuffle": "sampler.shuffle", "seed": "randomness.seed
 # optimizer arguments that are numbers >= 0 in every torch optimizer that takes them
 _NON_NEGATIVE_OPTIMIZER_ARGS = ("lr", "momentum", "weight_decay", "dampening", "eps", "lr_decay",
                                 "initial_accumulator_value", "alpha", "rho", "lambd", "t0", "momentum_decay")
+
+RANDOMNESS_KEYS = ("seed", "deterministic", "diff_rank_seed")
+VISUALIZER_TYPES = ("Visualizer",)
+_VISUALIZER_KEYS = ("type", "name", "vis_backends")
+_LOG_LEVELS = ("CRITICAL", "FATAL", "ERROR", "WARN", "WARNING", "INFO", "DEBUG", "NOTSET")
+_DIST_BACKENDS = ("auto", "nccl", "gloo")
 
 Locate = Callable[[Sequence[KeyPart]], "str | None"]
 
@@ -275,6 +282,64 @@ def watched_metric_errors(cfg: Mapping[str, Any], registry: Registry,
     return errors, warnings
 
 
+def runtime_errors(cfg: Mapping[str, Any], locate: Locate | None = None) -> list[ConfigError]:
+    """`randomness`, `env_cfg`, `visualizer`, `log_level`, `work_dir`, `load_from` and `resume` values."""
+    errors: list[ConfigError] = []
+
+    def fail(path: tuple[KeyPart, ...], expected: str, value: Any) -> None:
+        errors.append(ConfigError(f"{_where(locate, path)}: expected {expected}, got {_shown(value)}"))
+
+    randomness = cfg.get("randomness")
+    if randomness is not None and not isinstance(randomness, Mapping):
+        fail(("randomness",), "a mapping with seed, deterministic, diff_rank_seed", randomness)
+    elif randomness:
+        for key in randomness:
+            if key not in RANDOMNESS_KEYS:
+                errors.append(ConfigError(f"{_where(locate, ('randomness', key))}: unknown key "
+                                          f"(accepted: {', '.join(RANDOMNESS_KEYS)})"))
+        if randomness.get("seed") is not None and not _is_int(randomness["seed"]):
+            fail(("randomness", "seed"), "an integer or null", randomness["seed"])
+        for key in ("deterministic", "diff_rank_seed"):
+            if key in randomness and not isinstance(randomness[key], bool):
+                fail(("randomness", key), "true or false", randomness[key])
+    env_cfg = cfg.get("env_cfg")
+    if env_cfg is not None and not isinstance(env_cfg, Mapping):
+        fail(("env_cfg",), "a mapping with cudnn_benchmark, torch_threads, dist_cfg", env_cfg)
+    elif env_cfg:
+        if "cudnn_benchmark" in env_cfg and not isinstance(env_cfg["cudnn_benchmark"], bool):
+            fail(("env_cfg", "cudnn_benchmark"), "true or false", env_cfg["cudnn_benchmark"])
+        threads = env_cfg.get("torch_threads", "auto")
+        if not (threads is None or threads == "auto" or _is_int(threads) and threads > 0):
+            fail(("env_cfg", "torch_threads"), "auto, a positive integer or null", threads)
+        dist_cfg = env_cfg.get("dist_cfg")
+        if dist_cfg is not None and not isinstance(dist_cfg, Mapping):
+            fail(("env_cfg", "dist_cfg"), "a mapping with backend and timeout", dist_cfg)
+        elif dist_cfg:
+            if dist_cfg.get("backend") is not None and dist_cfg["backend"] not in _DIST_BACKENDS:
+                fail(("env_cfg", "dist_cfg", "backend"), "auto, nccl or gloo", dist_cfg["backend"])
+            if "timeout" in dist_cfg and not (_is_number(dist_cfg["timeout"]) and dist_cfg["timeout"] > 0):
+                fail(("env_cfg", "dist_cfg", "timeout"), "a positive number of seconds", dist_cfg["timeout"])
+    visualizer = cfg.get("visualizer")
+    if visualizer is not None and not isinstance(visualizer, Mapping):
+        fail(("visualizer",), "a mapping with vis_backends", visualizer)
+    elif visualizer:
+        if visualizer.get("type", VISUALIZER_TYPES[0]) not in VISUALIZER_TYPES:
+            fail(("visualizer", "type"), " or ".join(VISUALIZER_TYPES), visualizer["type"])
+        for key in visualizer:
+            if key not in _VISUALIZER_KEYS:
+                errors.append(ConfigError(f"{_where(locate, ('visualizer', key))}: unknown key "
+                                          "(accepted: vis_backends)"))
+    level = cfg.get("log_level", "INFO")
+    if not (isinstance(level, str) and level.upper() in _LOG_LEVELS or _is_int(level) and level >= 0):
+        fail(("log_level",), "a logging level (DEBUG, INFO, WARNING, ERROR, CRITICAL)", level)
+    for key, expected in (("work_dir", "a directory path"), ("load_from", "a checkpoint path or null")):
+        if cfg.get(key) is not None and not isinstance(cfg[key], str):
+            fail((key,), expected, cfg[key])
+    if cfg.get("resume") is not None and not isinstance(cfg["resume"], (bool, str)):
+        fail(("resume",), "true, false or a checkpoint path", cfg["resume"])
+    return errors
+
+
 def value_errors(cfg: Mapping[str, Any], registry: Registry,
                  locate: Locate | None = None) -> tuple[list[ConfigError], list[str]]:
     """Every problem (and warning) of the values above, for the whole config."""
@@ -287,6 +352,7 @@ def value_errors(cfg: Mapping[str, Any], registry: Registry,
     wrapper = cfg.get("optim_wrapper")
     if isinstance(wrapper, Mapping):
         errors += optimizer_errors(wrapper.get("optimizer"), ("optim_wrapper", "optimizer"), locate)
+    errors += runtime_errors(cfg, locate)
     for found_errors, found_warnings in (schedule_problems(cfg, locate), watched_metric_errors(cfg, registry, locate)):
         errors += found_errors
         warnings += found_warnings

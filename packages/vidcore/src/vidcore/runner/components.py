@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 from torch import nn
 
 from ..config.schema import DEFAULT_HOOK_TYPES, train_loop_type
-from ..config.values import scheduler_unit_error
+from ..config.values import VISUALIZER_TYPES, scheduler_unit_error
 from ..dist import unwrap_model
 from ..errors import ConfigError
 from ..evaluation import Evaluator
@@ -216,9 +216,9 @@ def _fit_to_training_length(runner: Runner, scheduler_cfg: dict[str, Any], path:
 def build_visualizer(runner: Runner, save_dir: str) -> Visualizer:
     """`visualizer.vis_backends`, each given `save_dir`; a LocalVisBackend (the JSON-lines log) is always one."""
     cfg = dict(runner.cfg.get("visualizer") or {})
-    kind = cfg.pop("type", "Visualizer")
+    kind = cfg.pop("type", VISUALIZER_TYPES[0])
     cfg.pop("name", None)
-    if kind != "Visualizer":
+    if kind not in VISUALIZER_TYPES:
         raise ConfigError(f"{runner.where('visualizer', 'type')}: only 'Visualizer' is supported, got {kind!r}")
     backends_cfg = cfg.pop("vis_backends", None) or []
     if cfg:

@@ -21,6 +21,7 @@ from ..checkpoint import load_checkpoint, load_state_dict, save_checkpoint
 from ..config import Config, import_custom_modules
 from ..config.check import check_before_run
 from ..config.keys import unread_variables
+from ..config.values import RANDOMNESS_KEYS
 from ..dist import (
     DEFAULT_TIMEOUT_S,
     all_reduce_max,
@@ -53,7 +54,6 @@ from .threads import torch_threads, torch_threads_for
 
 __all__ = ["Runner"]
 
-_RANDOMNESS_KEYS = ("seed", "deterministic", "diff_rank_seed")
 
 
 class Runner:
@@ -162,10 +162,10 @@ class Runner:
         if not isinstance(randomness, Mapping):
             raise ConfigError(f"{self.where('randomness')}: expected a mapping with seed, deterministic, "
                               "diff_rank_seed")
-        unknown = sorted(set(randomness) - set(_RANDOMNESS_KEYS))
+        unknown = sorted(set(randomness) - set(RANDOMNESS_KEYS))
         if unknown:
             raise ConfigError(f"{self.where('randomness', unknown[0])}: unknown key "
-                              f"(accepted: {', '.join(_RANDOMNESS_KEYS)})")
+                              f"(accepted: {', '.join(RANDOMNESS_KEYS)})")
         seed = randomness.get("seed")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise ConfigError(f"{self.where('randomness', 'seed')}: expected an integer, got {seed!r}")
