@@ -86,9 +86,9 @@ def declared_keys() -> dict[str, str]:
     """Every top-level key vidcore or a loaded plugin reads, with its description."""
     from ..plugins.manager import get_plugin_manager
 
-    keys = {name: f"{description} (plugin {dist})"
-            for name, (description, dist) in get_plugin_manager().config_keys().items()}
-    keys.update(CORE_KEYS)
+    keys = dict(CORE_KEYS)
+    for name, (description, dist) in get_plugin_manager().config_keys().items():
+        keys.setdefault(name, f"{description} (plugin {dist})")
     return keys
 
 
