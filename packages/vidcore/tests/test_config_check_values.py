@@ -135,7 +135,7 @@ def test_every_bad_value_is_reported_at_once(write, vidcore_registry):
         "optim_wrapper.optimizer.momentum: SGD argument 'momentum' expects float, got str 'abc'",
         "default_hooks.checkpoint.save_best: metric 'acc/top3' is not among the validation metrics: acc/top1, acc/top5",
         "model.depth (TinyNet): must be 18 or 34, got 50",
-        "param_scheduler[0].end (LinearLR): end must be larger than begin, got begin=0, end=0",
+        "param_scheduler[0] (LinearLR): end must be larger than begin, got begin=0, end=0",
     ]
     for text in expected:
         assert sum(text in error for error in errors) == 1, f"{text!r} not in {errors}"

@@ -161,25 +161,22 @@ def schedule_problems(cfg: Mapping[str, Any], locate: Locate | None = None) -> t
                                       f"got {_shown(scheduler[key])}"))
         if bad:
             continue
-        if end is not None and end <= begin:
-            errors.append(ConfigError(f"{_where(locate, path + ('end',))} ({kind}): end must be larger than begin, "
-                                      f"got begin={begin}, end={end}"))
-            continue
-        if loop is None:
-            continue
-        loop_by_epoch, length = loop
+        loop_by_epoch, length = loop if loop is not None else (True, None)
         unit_error = scheduler_unit_error(scheduler, loop_by_epoch)
         if unit_error:
             errors.append(ConfigError(f"{_where(locate, path + ('by_epoch',))}: {unit_error}"))
             continue
         counts_epochs = scheduler.get("by_epoch", loop_by_epoch) is not False
-        if length is None or counts_epochs != loop_by_epoch:
-            continue  # the length in the scheduler's unit depends on the dataset
-        unit = "epochs" if counts_epochs else "iterations"
-        if begin >= length:
+        if counts_epochs != loop_by_epoch:
+            length = None  # the length in the scheduler's unit depends on the dataset
+        unit = ("epoch" if counts_epochs else "iteration") + ("s" if length != 1 else "")
+        if length is not None and begin >= length:  # a shortened run (max_epochs=1) keeps the recipe's schedule
             warnings.append(f"{_where(locate, path + ('begin',))} ({kind}): begins at {begin}, when training has "
                             f"ended (after {length} {unit}); it will not act")
-        elif end is not None and end > length:
+        elif end is not None and end <= begin:
+            errors.append(ConfigError(f"{_where(locate, path)} ({kind}): end must be larger than begin, "
+                                      f"got begin={begin}, end={end}"))
+        elif length is not None and end is not None and end > length:
             warnings.append(f"{_where(locate, path + ('end',))} ({kind}): end {end} is after the end of training "
                             f"({length} {unit}); it is clipped there")
     return errors, warnings
