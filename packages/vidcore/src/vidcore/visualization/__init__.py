@@ -1,7 +1,7 @@
 """Visualizer and the backend protocol that vis-backend plugins implement."""
 
-from .backend import BaseVisBackend
+from .backend import POSITION_KEYS, BaseVisBackend
 from .local_backend import LocalVisBackend
 from .visualizer import Visualizer
 
-__all__ = ["BaseVisBackend", "LocalVisBackend", "Visualizer"]
+__all__ = ["BaseVisBackend", "LocalVisBackend", "POSITION_KEYS", "Visualizer"]
