@@ -133,7 +133,7 @@ class Runner:
         self._stop_signals: StopSignals | None = None
         self.strict_load_from = False  # `vidcore test` sets it: the checkpoint must fit the model exactly
         self.last_checkpoint: tuple[str, dict[str, Any]] | None = None  # written by this run: (path, position)
-        self._loaded_position = (0, 0)  # (epoch, iter) of the checkpoint load_from loaded, for val/test without training
+        self._loaded_position = (0, 0)  # (epoch, iter) of the checkpoint load_from loaded: val/test without training
         self._finalizer = weakref.finalize(self, _close_outputs, self.logger, [])
 
     @classmethod
