@@ -1,6 +1,7 @@
 """The training position as a user reads it through the `vidcore` CLI: a stop and the resume that follows
 name the same point in the same words, resuming a finished run says so instead of testing again, testing an
-epoch-N checkpoint logs epoch N, and TensorBoard plots curves, not the bare epoch and iteration counters."""
+epoch-N checkpoint logs epoch N, TensorBoard plots curves, not the bare epoch and iteration counters, and the
+checkpoints hold what they are for (docs/runner.md, "What a checkpoint holds")."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from demo_budget import DEMO, TINY
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+from vidcore.checkpoint import load_checkpoint
 from vidcore.testing import CliResult, run_vidcore
 
 HERE = Path(__file__).resolve().parent
@@ -87,3 +89,27 @@ def test_tensorboard_logs_curves_but_not_the_bare_epoch_and_iteration(runs: Runs
         tags |= set(events.Tags()["scalars"])
     assert {"train/loss", "train/lr", "val/acc/top1", "test/acc/top1"} <= tags
     assert not tags & {"epoch", "iter"}, sorted(tags)
+
+
+def tensor_bytes(value) -> int:
+    if hasattr(value, "element_size"):
+        return value.element_size() * value.numel()
+    if isinstance(value, dict):
+        return sum(tensor_bytes(item) for item in value.values())
+    if isinstance(value, (list, tuple)):
+        return sum(tensor_bytes(item) for item in value)
+    return 0
+
+
+def test_checkpoints_are_weights_and_optimizer_state_and_the_best_one_weights_only(runs: Runs):
+    """TSN-R18 with AdamW: a periodic checkpoint is the weights and twice their size in optimizer state (all
+    needed for an exact resume) and under 256 KB of anything else (the config, RNG states, the file format);
+    the best checkpoint leaves the optimizer out."""
+    periodic_path = runs.root / "wd" / "epoch_2.pth"
+    (best_path,) = (runs.root / "wd").glob("best_acc_top1_epoch_*.pth")
+    periodic, best = load_checkpoint(periodic_path), load_checkpoint(best_path)
+    weights, optimizer = tensor_bytes(periodic["state_dict"]), tensor_bytes(periodic["optimizer"])
+    assert weights > 40e6 and optimizer == pytest.approx(2 * weights, rel=0.01)
+    assert 0 < periodic_path.stat().st_size - weights - optimizer < 256 * 1024
+    assert "optimizer" not in best and "param_schedulers" not in best
+    assert 0 < best_path.stat().st_size - tensor_bytes(best["state_dict"]) < 256 * 1024
