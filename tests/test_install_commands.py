@@ -84,8 +84,8 @@ def test_every_install_line_in_the_docs_works_from_this_repository():
 
 
 def test_the_install_hint_of_every_first_party_component_names_its_folder_here():
-    from vidcore.plotting import PLOT_INSTALL_HINT
     from vidcore.registry import FIRST_PARTY_COMPONENTS, FIRST_PARTY_PATHS, install_hint
+    from vidcore_plot.plotting import PLOT_INSTALL_HINT
 
     for dist, names in FIRST_PARTY_COMPONENTS.items():
         pyproject = (REPO / FIRST_PARTY_PATHS[dist] / "pyproject.toml").read_text()
@@ -98,7 +98,7 @@ def test_the_install_hint_of_every_first_party_component_names_its_folder_here()
 
 
 def test_a_missing_plugin_error_gives_an_install_line_that_works_here(tmp_path: Path):
-    from vidcore.testing import run_vidcore
+    from vidcore_testing import run_vidcore
 
     (tmp_path / "cfg.yaml").write_text("visualizer: {vis_backends: [{type: TensorboardVisBackend}]}\n")
     result = run_vidcore("config", "check", "cfg.yaml", cwd=tmp_path,

@@ -16,7 +16,7 @@ import pluggy
 import pytest
 from vidcore.plugins import PROJECT_NAME, VidcoreDeprecationWarning, deprecation, hookimpl, hookspec, warn_deprecated
 from vidcore.plugins.deprecation import removal_version
-from vidcore.testing import CliResult, pip_install, run_python, run_vidcore, write_distribution
+from vidcore_testing import CliResult, pip_install, run_python, run_vidcore, write_distribution
 
 THROWAWAY = ("vidcore-acme", "vidcore-rival", "vidcore-broken", "vidcore-faulty")
 
@@ -257,7 +257,7 @@ def test_third_party_component_is_built_from_yaml(site, tmp_path):
 def test_isolated_registry_holds_exactly_the_requested_plugins(site):
     result = python(site, """
         from vidcore.errors import PluginError
-        from vidcore.testing import isolated_registry
+        from vidcore_testing import isolated_registry
 
         registry = isolated_registry(["vidcore-acme"])
         entry = registry.lookup("models", "AcmeNet")

@@ -14,10 +14,10 @@ from PIL import Image
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from vidcore.errors import BuildError
 from vidcore.registry import Registry, default_registry
-from vidcore.testing import check_vis_backend
-from vidcore.visualization.media import frames_grid
+from vidcore.visualization import frames_grid
 from vidcore_tensorboard import backend as backend_module
 from vidcore_tensorboard.backend import TensorboardVisBackend
+from vidcore_testing import check_vis_backend
 
 
 def read_events(log_dir: Path) -> EventAccumulator:

@@ -15,8 +15,8 @@ import pytest
 from PIL import Image
 from vidcore.errors import BuildError
 from vidcore.registry import default_registry
-from vidcore.testing import check_vis_backend
-from vidcore.visualization.media import frames_grid
+from vidcore.visualization import frames_grid
+from vidcore_testing import check_vis_backend
 from vidcore_wandb.backend import WandbVisBackend
 
 

@@ -61,7 +61,7 @@ MMACTION_TENSORBOARD = "vis_backends = [dict(type='LocalVisBackend'), dict(type=
 @pytest.mark.parametrize("installed", [True, False])
 def test_migrate_warns_when_the_result_needs_a_distribution_that_is_not_installed(write_files, tmp_path, installed):
     """Through the CLI, as a user whose environment lacks vidcore-tensorboard sees it."""
-    from vidcore.testing import run_vidcore
+    from vidcore_testing import run_vidcore
 
     paths = write_files({"cfg.py": MMACTION_TENSORBOARD})
     out = tmp_path / "migrated.yaml"

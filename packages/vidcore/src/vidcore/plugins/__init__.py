@@ -1,4 +1,5 @@
-"""Plugin manager: pluggy project `vidcore`, entry-point group `vidcore`, hookspecs and markers.
+"""Plugin manager: pluggy project `vidcore`, entry-point group `vidcore`, hookspecs and markers, and
+`lazy_getattr`, which plugin packages use to export their names without importing them.
 
 Names are imported on first use, so that reading the entry points (`scan_entry_points`) does not import
 pluggy: `vidcore --help` needs only the former.
@@ -27,6 +28,7 @@ _LAZY = {
 
 __all__ = [
     "ENTRY_POINT_GROUP",
+    "lazy_getattr",
     "PROJECT_NAME",
     "PluginEntryPoint",
     "PluginInfo",

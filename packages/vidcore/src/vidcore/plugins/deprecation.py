@@ -11,10 +11,12 @@ registered (and so show up in the plugin's own test suite):
 
 from __future__ import annotations
 
+import importlib
 import re
 import warnings
+from typing import Any, Callable
 
-__all__ = ["VidcoreDeprecationWarning", "deprecation", "removal_version", "warn_deprecated"]
+__all__ = ["VidcoreDeprecationWarning", "deprecation", "moved_module", "removal_version", "warn_deprecated"]
 
 
 class VidcoreDeprecationWarning(DeprecationWarning):
@@ -44,3 +46,22 @@ def deprecation(what: str, *, since: str, instead: str | None = None) -> Vidcore
 def warn_deprecated(what: str, *, since: str, instead: str | None = None, stacklevel: int = 2) -> None:
     """Emit `deprecation(what, ...)`, attributed to the caller of the function that calls this."""
     warnings.warn(deprecation(what, since=since, instead=instead), stacklevel=stacklevel + 1)
+
+
+def moved_module(old: str, new: str, dist: str, *, since: str) -> Callable[[str], Any]:
+    """The `__getattr__` of a module that moved to another distribution: forwards `old.NAME` to `new.NAME` with a
+    deprecation warning, or says which distribution to install when `new` is missing."""
+
+    def __getattr__(name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        try:
+            module = importlib.import_module(new)
+        except ImportError as exc:
+            from ..registry.hints import install_command
+
+            raise ImportError(f"{old} moved to {new}, in the distribution {dist}: {install_command(dist)}") from exc
+        warn_deprecated(f"{old}.{name}", since=since, instead=f"import it from {new}")
+        return getattr(module, name)
+
+    return __getattr__

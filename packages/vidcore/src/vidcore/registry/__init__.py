@@ -1,7 +1,7 @@
 """Component registry: kinds, lazy and eager registration, building from `type:` configs."""
 
 from .builder import RAW_ARGS_ATTRIBUTE, build, is_component_config, validate
-from .default import default_registry, register, reset_default_registry
+from .default import default_registry, register, reset_default_registry, set_default_registry
 from .hints import FIRST_PARTY_COMPONENTS, FIRST_PARTY_PATHS, close_matches, install_command, install_hint
 from .registry import KINDS, Entry, Registry, normalize_dist
 
@@ -21,5 +21,6 @@ __all__ = [
     "normalize_dist",
     "register",
     "reset_default_registry",
+    "set_default_registry",
     "validate",
 ]

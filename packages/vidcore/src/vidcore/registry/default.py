@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 from .registry import Registry
 
-__all__ = ["default_registry", "register", "reset_default_registry"]
+__all__ = ["default_registry", "register", "reset_default_registry", "set_default_registry"]
 
 _DEFAULT: Registry | None = None
 
@@ -29,6 +29,14 @@ def reset_default_registry() -> None:
     """Forget the shared registry (tests, and `--strict-plugins` re-runs) so plugins register afresh."""
     global _DEFAULT
     _DEFAULT = None
+
+
+def set_default_registry(registry: Registry | None) -> Registry | None:
+    """Install `registry` as the shared registry (None: a fresh one on next use); returns the previous one, so
+    that a test can put it back."""
+    global _DEFAULT
+    previous, _DEFAULT = _DEFAULT, registry
+    return previous
 
 
 def register(kind: str, name: str | None = None, *, force: bool = False) -> Callable[[Any], Any]:

@@ -10,6 +10,8 @@ __all__ = ["close_matches", "FIRST_PARTY_COMPONENTS", "FIRST_PARTY_PATHS", "inst
 # repository, given as a path from the repository's root.
 FIRST_PARTY_PATHS: dict[str, str] = {
     "vidcore": "packages/vidcore",
+    "vidcore-testing": "packages/vidcore-testing",
+    "vidcore-plot": "plugins/vidcore-plot",
     "vidcore-video": "plugins/vidcore-video",
     "vidcore-tsn": "plugins/vidcore-tsn",
     "vidcore-tsm": "plugins/vidcore-tsm",

@@ -13,8 +13,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from vidcore.config.schema import COMPONENT_SLOTS
-from vidcore.keypath import KeyPart, format_key_path
+from vidcore.config import COMPONENT_SLOTS, KeyPart, format_key_path
 from vidcore.registry import FIRST_PARTY_COMPONENTS, Registry, install_command, is_component_config, normalize_dist
 
 from .diagnostics import Reporter

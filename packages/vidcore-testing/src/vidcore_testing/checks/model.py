@@ -21,8 +21,7 @@ def check_model(model: Any, inputs: Any, data_samples: Any = None, *, batch_size
     train/eval state is restored and its gradients are cleared afterwards.
     """
     import torch
-
-    from ...model import BaseModel
+    from vidcore.model import BaseModel
 
     name = describe(model)
     assert isinstance(model, BaseModel), (

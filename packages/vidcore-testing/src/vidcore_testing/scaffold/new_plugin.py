@@ -14,9 +14,9 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-from .. import __version__
-from ..errors import VidcoreError
-from ..registry.hints import FIRST_PARTY_COMPONENTS
+from vidcore import __version__
+from vidcore.errors import VidcoreError
+from vidcore.registry import FIRST_PARTY_PATHS
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
@@ -49,19 +49,20 @@ def plugin_names(name: str) -> PluginNames:
         raise VidcoreError(f"invalid plugin name {name!r}: use lowercase letters, digits and single hyphens, "
                            "starting with a letter (e.g. 'my-plugin')")
     dist = DIST_PREFIX + name
-    if dist in FIRST_PARTY_COMPONENTS:
+    if dist in FIRST_PARTY_PATHS:
         raise VidcoreError(f"invalid plugin name {name!r}: {dist} is a first-party vidcore distribution; "
                            "choose another")
     return PluginNames(name, dist, dist.replace("-", "_"), "".join(part.capitalize() for part in name.split("-")))
 
 
-def vidcore_requirement(version: str = __version__) -> str:
-    """`vidcore>=X.Y,<X.(Y+1)` for vidcore `version`: the minor release a new plugin is written against."""
+def vidcore_requirement(version: str = __version__, dist: str = "vidcore") -> str:
+    """`vidcore>=X.Y,<X.(Y+1)` for vidcore `version`: the minor release a new plugin is written against
+    (`dist="vidcore-testing"`: the test kit of that release)."""
     match = re.match(r"(\d+)\.(\d+)", version)
     if not match:
         raise ValueError(f"cannot read a major.minor version from vidcore version {version!r}")
     major, minor = int(match.group(1)), int(match.group(2))
-    return f"vidcore>={major}.{minor},<{major}.{minor + 1}"
+    return f"{dist}>={major}.{minor},<{major}.{minor + 1}"
 
 
 def render_plugin(name: str, target: str | Path | None = None) -> tuple[PluginNames, Path, list[Path]]:
@@ -78,6 +79,7 @@ def render_plugin(name: str, target: str | Path | None = None) -> tuple[PluginNa
     values = {
         "name": names.name, "dist": names.dist, "package": names.package, "prefix": names.prefix,
         "vidcore_requirement": vidcore_requirement(), "vidcore_version": __version__,
+        "vidcore_testing_requirement": vidcore_requirement(dist="vidcore-testing"),
     }
     written = []
     for relative, template in _templates():

@@ -23,7 +23,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ...plotting import plot_curves
+    from .plotting import plot_curves
 
     out = plot_curves(args.paths, args.out, keys=args.keys)
     print(f"wrote {out}")

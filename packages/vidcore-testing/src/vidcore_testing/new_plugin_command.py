@@ -19,7 +19,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ...scaffold import render_plugin
+    from .scaffold import render_plugin
 
     names, folder, written = render_plugin(args.name, args.dir)
     print(f"Created {names.dist} in {folder} ({len(written)} files):")

@@ -1,7 +1,8 @@
-"""pytest plugin (entry point `pytest11: vidcore`): fixtures for testing vidcore and its plugins.
+"""pytest plugin (entry point `pytest11: vidcore_testing`): fixtures for testing vidcore and its plugins.
 
-pytest loads this module in every session of every project where vidcore is installed, so it imports
-only the standard library and pytest at import time; torch, numpy and PyAV wait for a fixture to need them.
+pytest loads this module in every session where vidcore-testing is installed, so it imports only the
+standard library, pytest and vidcore's light modules at import time; torch, numpy and PyAV wait for a fixture
+to need them.
 
 Fixtures: `vidcore_registry`, `make_video`, `run_vidcore`, `tmp_work_dir`.
 Marker: `@pytest.mark.vidcore_plugins("vidcore-foo", ...)` loads installed plugins into `vidcore_registry`.
@@ -10,7 +11,7 @@ Marker: `@pytest.mark.vidcore_plugins("vidcore-foo", ...)` loads installed plugi
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 import pytest
 
@@ -31,7 +32,7 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.fixture
-def vidcore_registry(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Any:
+def vidcore_registry(request: pytest.FixtureRequest) -> Iterator[Any]:
     """A fresh Registry, also installed as the process-wide default registry for the test's duration.
 
     It holds the core's built-in components; installed plugins are added with the marker
@@ -39,21 +40,23 @@ def vidcore_registry(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyP
     error) or `@pytest.mark.vidcore_plugins()` (all of them). Components registered eagerly during the
     test (`@vidcore.register`) land here and vanish with it.
     """
-    from ..registry import default as default_module
+    from vidcore.registry import set_default_registry
+
     from .registry import isolated_registry
 
     marker = request.node.get_closest_marker(PLUGINS_MARKER)
     plugins: bool | tuple[str, ...] = False if marker is None else (tuple(marker.args) or True)
     registry = isolated_registry(plugins)
-    monkeypatch.setattr(default_module, "_DEFAULT", registry)
-    return registry
+    previous = set_default_registry(registry)
+    yield registry
+    set_default_registry(previous)
 
 
 @pytest.fixture
 def make_video(tmp_path: Path) -> Callable[..., Path]:
     """A factory that encodes a tiny real video under tmp_path: `make_video("clip.mp4", num_frames=8)`.
 
-    Keyword arguments are those of `vidcore.testing.encode_video` (num_frames, height, width, fps,
+    Keyword arguments are those of `vidcore_testing.encode_video` (num_frames, height, width, fps,
     codec). The test is skipped when PyAV is not installed.
     """
     pytest.importorskip("av", reason="make_video encodes videos with PyAV, which is not installed (pip install av)")
@@ -70,7 +73,7 @@ def run_vidcore(tmp_path: Path) -> Callable[..., CliResult]:
     """Run the `vidcore` CLI in a subprocess: `run_vidcore("config", "check", cfg)` -> CliResult.
 
     The command runs in tmp_path unless `cwd=` says otherwise; `env=` and `pythonpath=` are those of
-    `vidcore.testing.run_vidcore`.
+    `vidcore_testing.run_vidcore`.
     """
 
     def run(*args: Any, cwd: Any = None, **options: Any) -> CliResult:

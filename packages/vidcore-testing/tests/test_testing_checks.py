@@ -1,4 +1,4 @@
-"""vidcore.testing: each conformance check fails on a bad component with a precise message and passes a good one;
+"""vidcore_testing: each conformance check fails on a bad component with a precise message and passes a good one;
 the pytest fixtures and helpers do what plugin authors rely on."""
 
 from __future__ import annotations
@@ -15,7 +15,8 @@ from vidcore.errors import PluginError
 from vidcore.evaluation import BaseMetric
 from vidcore.model import BaseModel
 from vidcore.registry import default_registry
-from vidcore.testing import (
+from vidcore.visualization import BaseVisBackend
+from vidcore_testing import (
     check_dataset,
     check_metric,
     check_model,
@@ -25,7 +26,6 @@ from vidcore.testing import (
     isolated_registry,
     run_python,
 )
-from vidcore.visualization import BaseVisBackend
 
 # --- transforms ---------------------------------------------------------------------------------------------
 
@@ -416,7 +416,7 @@ def test_tmp_work_dir_is_empty_and_the_test_runs_beside_it(tmp_work_dir, tmp_pat
 def test_importing_the_pytest_plugin_imports_neither_torch_nor_numpy():
     result = run_python("""
         import sys
-        import vidcore.testing, vidcore.testing.pytest_plugin
+        import vidcore_testing, vidcore_testing.pytest_plugin
         heavy = [name for name in ("torch", "numpy", "av") if name in sys.modules]
         assert not heavy, heavy
     """)

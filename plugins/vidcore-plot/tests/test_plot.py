@@ -1,4 +1,4 @@
-"""`vidcore plot` and `vidcore.plotting`: finding and reading scalar logs, curves, the PNG, and user errors."""
+"""`vidcore plot` and `vidcore_plot.plotting`: finding and reading scalar logs, curves, the PNG, and user errors."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from vidcore.cli.main import main
 from vidcore.errors import DataError
-from vidcore.plotting import collect_curves, find_scalar_log, load_run, read_scalar_log, render_curves
+from vidcore_plot.plotting import collect_curves, find_scalar_log, load_run, read_scalar_log, render_curves
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 C0 = (31, 119, 180)  # matplotlib's first two cycle colours: run 1 and run 2

@@ -18,7 +18,7 @@ def check_metric(metric: Any, data_batch: Any, data_samples: Sequence[Any], *, s
       prefixed `prefix/` when the metric has a prefix, to numbers that `float()` accepts;
     - `evaluate` empties `metric.results`, so the next evaluation does not count this batch again.
     """
-    from ...evaluation import BaseMetric
+    from vidcore.evaluation import BaseMetric
 
     name = describe(metric)
     assert isinstance(metric, BaseMetric), f"{name} is not a vidcore.evaluation.BaseMetric"

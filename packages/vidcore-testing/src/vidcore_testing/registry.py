@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from ..errors import PluginError
-from ..plugins.manager import PluginManager
-from ..registry.registry import Registry, normalize_dist
+from vidcore.errors import PluginError
+from vidcore.plugins import PluginManager
+from vidcore.registry import Registry, normalize_dist
 
 __all__ = ["isolated_registry"]
 

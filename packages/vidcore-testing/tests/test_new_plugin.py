@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import vidcore
 from vidcore.cli.main import main
-from vidcore.scaffold import vidcore_requirement
-from vidcore.testing import pip_install, run_vidcore
+from vidcore_testing import pip_install, run_vidcore
+from vidcore_testing.scaffold import vidcore_requirement
 
 NAME, DIST, PACKAGE, PREFIX = "acme-vision", "vidcore-acme-vision", "vidcore_acme_vision", "AcmeVision"
 ONLY_THIS_PLUGIN = {"VIDCORE_PLUGINS": DIST, "VIDCORE_DISABLE_PLUGINS": None}
