@@ -84,16 +84,18 @@ def test_every_install_line_in_the_docs_works_from_this_repository():
 
 
 def test_the_install_hint_of_every_first_party_component_names_its_folder_here():
-    from vidcore.registry import FIRST_PARTY_COMPONENTS, FIRST_PARTY_PATHS, install_hint
+    from vidcore.registry import FIRST_PARTY_PATHS, default_registry
     from vidcore_plot.plotting import PLOT_INSTALL_HINT
 
-    for dist, names in FIRST_PARTY_COMPONENTS.items():
-        pyproject = (REPO / FIRST_PARTY_PATHS[dist] / "pyproject.toml").read_text()
-        assert f'name = "{dist}"' in pyproject
-        for name in names:
-            (line,) = install_lines(install_hint(name))
-            check_install_line(line, name)
-            assert line.split()[-1] == f"./{FIRST_PARTY_PATHS[dist]}"
+    for dist, path in FIRST_PARTY_PATHS.items():
+        assert f'name = "{dist}"' in (REPO / path / "pyproject.toml").read_text()
+    registry = default_registry()
+    registry.ensure_loaded()
+    assert registry.install_hints, "no installed plugin names the components of the others"
+    for name, dist in registry.install_hints.items():
+        (line,) = install_lines(registry.install_hint(name))
+        check_install_line(line, name)
+        assert line.split()[-1] == f"./{FIRST_PARTY_PATHS[dist]}"
     check_install_line(install_lines(PLOT_INSTALL_HINT)[0], "PLOT_INSTALL_HINT")
 
 

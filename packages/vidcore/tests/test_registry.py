@@ -156,8 +156,14 @@ def test_unknown_name_suggests_close_matches_and_other_kinds(registry):
         registry.get("models", "Crop")
 
 
-def test_unknown_first_party_name_gives_the_pip_install_line(registry):
+def test_unknown_name_hinted_by_a_plugin_gives_the_pip_install_line(registry):
     registry.register("models", "TSNHeadLike", Head, dist="dist-a")
+    with pytest.raises(RegistryError, match="did you mean 'TSNHeadLike'") as error:
+        registry.get("models", "TSNHead")
+    assert "pip install" not in str(error.value)  # the core alone knows no plugin's names
+    registry.add_install_hints({"vidcore-tsn": ("TSNHead",), "vidcore-acme": ("AcmeHead",)})
+    with pytest.raises(RegistryError, match=r"not installed or not loaded: pip install vidcore-acme$"):
+        registry.get("models", "AcmeHead")
     with pytest.raises(RegistryError) as error:
         registry.get("models", "TSNHead")
     assert str(error.value) == ("unknown models type 'TSNHead'; it is provided by a distribution that is not "

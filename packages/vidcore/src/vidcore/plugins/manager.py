@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 import pluggy
 
@@ -73,6 +73,11 @@ class Registrar:
     def register_many(self, kind: str, targets: dict[str, Any]) -> None:
         for name, target in targets.items():
             self.register(kind, name, target)
+
+    def add_install_hints(self, names_by_dist: Mapping[str, Iterable[str]]) -> None:
+        """Name components that other distributions ship ({dist: names}), so that a config using one of them
+        while that distribution is not installed gets its install command."""
+        self._registry.add_install_hints(names_by_dist)
 
     def roll_back(self) -> None:
         for entry in self.added:

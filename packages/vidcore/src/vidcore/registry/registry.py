@@ -9,7 +9,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ..errors import RegistryError
 from ..keypath import KeyPart
-from .hints import close_matches, install_hint
+from .hints import close_matches, install_command
 
 __all__ = ["KINDS", "Entry", "Registry", "normalize_dist"]
 
@@ -110,11 +110,22 @@ class Registry:
         self._loader = loader
         self._lock = threading.RLock()
         self.load_failures: list[str] = []  # one line per plugin that failed, shown with unknown names
+        self.install_hints: dict[str, str] = {}  # component name -> the distribution that ships it
 
     # --- registration -------------------------------------------------------------------------------
     @property
     def kinds(self) -> tuple[str, ...]:
         return tuple(self._entries)
+
+    def add_install_hints(self, names_by_dist: Mapping[str, Iterable[str]]) -> None:
+        """Record which distribution ships each name, so that an unknown name says what to install."""
+        for dist, names in names_by_dist.items():
+            self.install_hints.update(dict.fromkeys(names, dist))
+
+    def install_hint(self, name: str) -> str | None:
+        """The command that installs the distribution shipping component `name`, when a plugin said which."""
+        dist = self.install_hints.get(name)
+        return install_command(dist) if dist else None
 
     def add_kind(self, kind: str) -> None:
         """Open a new namespace (plugins may introduce kinds of their own)."""
@@ -247,7 +258,7 @@ class Registry:
             return f"{kind} '{short}' is not registered by {dist} (it is registered by {owners})"
         message = f"unknown {kind} type '{name}'"
         elsewhere = [other for other in self.kinds_of(short) if other != kind]
-        hint = install_hint(short)
+        hint = self.install_hint(short)
         # a first-party name that is merely not installed needs the install line, not look-alikes
         suggestions = [] if hint and not elsewhere else close_matches(short, self._entries[kind])
         if suggestions:
