@@ -21,7 +21,7 @@ BUILTIN_HOOK_MODULES = {
     "EarlyStoppingHook": "early_stopping_hook",
 }
 
-__all__ = ["Hook", "HOOK_POINTS", "Priority", "get_priority", "BUILTIN_HOOK_MODULES", *BUILTIN_HOOK_MODULES]
+__all__ = ["Hook", "HOOK_POINTS", "Priority", "get_priority", *BUILTIN_HOOK_MODULES]
 
 
 __getattr__ = lazy_getattr(__name__, {name: f".{module}" for name, module in BUILTIN_HOOK_MODULES.items()})
