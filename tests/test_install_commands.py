@@ -84,7 +84,8 @@ def test_every_install_line_in_the_docs_works_from_this_repository():
 
 
 def test_the_install_hint_of_every_first_party_component_names_its_folder_here():
-    from vidcore.registry import FIRST_PARTY_PATHS, default_registry
+    from vidcore.plugins import default_registry
+    from vidcore.registry import FIRST_PARTY_PATHS
     from vidcore_plot.plotting import PLOT_INSTALL_HINT
 
     for dist, path in FIRST_PARTY_PATHS.items():

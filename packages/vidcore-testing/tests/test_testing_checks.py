@@ -14,7 +14,7 @@ from torch import nn
 from vidcore.errors import PluginError
 from vidcore.evaluation import BaseMetric
 from vidcore.model import BaseModel
-from vidcore.registry import default_registry
+from vidcore.plugins import default_registry
 from vidcore.visualization import BaseVisBackend
 from vidcore_testing import (
     check_dataset,

@@ -21,5 +21,5 @@ def test_old_plotting_path_names_the_distribution_when_it_is_missing(monkeypatch
 
     monkeypatch.setitem(sys.modules, "vidcore_plot", None)
     monkeypatch.delitem(sys.modules, "vidcore_plot.plotting", raising=False)
-    with pytest.raises(ImportError, match=r"vidcore-plot: pip install \./plugins/vidcore-plot"):
+    with pytest.raises(ImportError, match=r"distribution vidcore-plot: pip install \./plugins/vidcore-plot"):
         vidcore.plotting.plot_curves  # noqa: B018

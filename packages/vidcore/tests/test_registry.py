@@ -268,3 +268,14 @@ def test_loader_runs_once_before_first_lookup():
     assert registry.get("models", "Late") is Net
     registry.get("models", "Late")
     assert calls == [1]
+
+
+def test_every_built_in_hook_is_registered_and_resolves():
+    import vidcore.hooks
+    from vidcore.plugins import default_registry
+
+    hooks = [name for name in vidcore.hooks.__all__ if name.endswith("Hook") and name != "Hook"]
+    registry = default_registry()
+    assert sorted(hooks) == sorted(entry.name for entry in registry.entries("hooks") if entry.dist == "vidcore")
+    for name in hooks:
+        assert registry.get("hooks", name) is getattr(vidcore.hooks, name)

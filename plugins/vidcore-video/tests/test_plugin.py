@@ -40,7 +40,7 @@ def test_every_target_imports():
 
 
 def test_each_family_distribution_registers_the_names_hinted_for_it():
-    from vidcore.registry import default_registry
+    from vidcore.plugins import default_registry
     from vidcore_video.plugin import FAMILY_COMPONENTS
 
     registry = default_registry()

@@ -40,7 +40,7 @@ def vidcore_registry(request: pytest.FixtureRequest) -> Iterator[Any]:
     error) or `@pytest.mark.vidcore_plugins()` (all of them). Components registered eagerly during the
     test (`@vidcore.register`) land here and vanish with it.
     """
-    from vidcore.registry import set_default_registry
+    from vidcore.plugins import set_default_registry
 
     from .registry import isolated_registry
 

@@ -1,5 +1,7 @@
 """Deprecated: the training-curve plots moved to the plugin distribution vidcore-plot (`import vidcore_plot`)."""
 
-from .plugins.deprecation import moved_module
+from .deprecation import moved_module
+from .registry.hints import install_command
 
-__getattr__ = moved_module("vidcore.plotting", "vidcore_plot.plotting", "vidcore-plot", since="0.1")
+__getattr__ = moved_module("vidcore.plotting", "vidcore_plot.plotting", since="0.1",
+                           missing=f"the distribution vidcore-plot: {install_command('vidcore-plot')}")

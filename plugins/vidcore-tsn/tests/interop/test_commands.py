@@ -97,7 +97,7 @@ def test_convert_checkpoint_command(tmp_path, capsys, mmaction_names):
     config = tmp_path / "tsn.yaml"
     config.write_text("model:\n  type: Recognizer2D\n  backbone: {type: ResNet, depth: 18}\n"
                       "  cls_head: {type: TSNHead, num_classes: 3, in_channels: 512}\n")
-    from vidcore.registry import default_registry
+    from vidcore.plugins import default_registry
 
     model = default_registry().build(yaml.safe_load(config.read_text())["model"], "models")
     mm_state = mmaction_names(model.state_dict())

@@ -7,10 +7,9 @@ pluggy: `vidcore --help` needs only the former.
 
 from __future__ import annotations
 
-from ..lazy import lazy_getattr
-
 # Imported now: the function `deprecation` shares its module's name, which a later import would rebind.
-from .deprecation import VidcoreDeprecationWarning, deprecation, warn_deprecated
+from ..deprecation import VidcoreDeprecationWarning, deprecation, warn_deprecated
+from ..lazy import lazy_getattr
 
 _LAZY = {
     "ENTRY_POINT_GROUP": ".discovery",
@@ -18,6 +17,10 @@ _LAZY = {
     "PluginEntryPoint": ".discovery",
     "PluginInfo": ".manager",
     "PluginManager": ".manager",
+    "default_registry": ".default",
+    "register": ".default",
+    "reset_default_registry": ".default",
+    "set_default_registry": ".default",
     "Registrar": ".manager",
     "get_plugin_manager": ".manager",
     "hookimpl": ".markers",
@@ -35,7 +38,11 @@ __all__ = [
     "PluginManager",
     "Registrar",
     "VidcoreDeprecationWarning",
+    "default_registry",
     "deprecation",
+    "register",
+    "reset_default_registry",
+    "set_default_registry",
     "get_plugin_manager",
     "hookimpl",
     "hookspec",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from .registry import Registry
+from ..registry.registry import Registry
 
 __all__ = ["default_registry", "register", "reset_default_registry", "set_default_registry"]
 
@@ -12,7 +12,7 @@ _DEFAULT: Registry | None = None
 
 
 def _load_installed_plugins(registry: Registry) -> None:
-    from ..plugins.manager import get_plugin_manager
+    from .manager import get_plugin_manager
 
     get_plugin_manager().register_into(registry)
 

@@ -48,9 +48,9 @@ def warn_deprecated(what: str, *, since: str, instead: str | None = None, stackl
     warnings.warn(deprecation(what, since=since, instead=instead), stacklevel=stacklevel + 1)
 
 
-def moved_module(old: str, new: str, dist: str, *, since: str) -> Callable[[str], Any]:
-    """The `__getattr__` of a module that moved to another distribution: forwards `old.NAME` to `new.NAME` with a
-    deprecation warning, or says which distribution to install when `new` is missing."""
+def moved_module(old: str, new: str, *, since: str, missing: str = "") -> Callable[[str], Any]:
+    """The `__getattr__` of a module whose names moved to module `new` (maybe in another distribution, which
+    `missing` names with its install line): forwards `old.NAME` to `new.NAME` with a deprecation warning."""
 
     def __getattr__(name: str) -> Any:
         if name.startswith("__"):
@@ -58,9 +58,7 @@ def moved_module(old: str, new: str, dist: str, *, since: str) -> Callable[[str]
         try:
             module = importlib.import_module(new)
         except ImportError as exc:
-            from ..registry.hints import install_command
-
-            raise ImportError(f"{old} moved to {new}, in the distribution {dist}: {install_command(dist)}") from exc
+            raise ImportError(f"{old} moved to {new}, in {missing or 'a module that cannot be imported'}") from exc
         warn_deprecated(f"{old}.{name}", since=since, instead=f"import it from {new}")
         return getattr(module, name)
 
