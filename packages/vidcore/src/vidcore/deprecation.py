@@ -14,7 +14,7 @@ from __future__ import annotations
 import importlib
 import re
 import warnings
-from typing import Any, Callable
+from collections.abc import Callable
 
 __all__ = ["VidcoreDeprecationWarning", "deprecation", "moved_module", "removal_version", "warn_deprecated"]
 
@@ -48,11 +48,11 @@ def warn_deprecated(what: str, *, since: str, instead: str | None = None, stackl
     warnings.warn(deprecation(what, since=since, instead=instead), stacklevel=stacklevel + 1)
 
 
-def moved_module(old: str, new: str, *, since: str, missing: str = "") -> Callable[[str], Any]:
+def moved_module(old: str, new: str, *, since: str, missing: str = "") -> Callable[[str], object]:
     """The `__getattr__` of a module whose names moved to module `new` (maybe in another distribution, which
     `missing` names with its install line): forwards `old.NAME` to `new.NAME` with a deprecation warning."""
 
-    def __getattr__(name: str) -> Any:
+    def __getattr__(name: str) -> object:
         if name.startswith("__"):
             raise AttributeError(name)
         try:

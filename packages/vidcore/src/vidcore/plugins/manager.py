@@ -11,7 +11,8 @@ from typing import Any, Callable, Iterable, Mapping
 import pluggy
 
 from ..errors import PluginError, VidcoreError
-from ..registry.registry import Entry, Registry, normalize_dist
+from ..names import normalize_dist
+from ..registry.registry import Entry, Registry
 from . import hookspecs
 from .discovery import PluginEntryPoint, scan_entry_points
 from .markers import PROJECT_NAME

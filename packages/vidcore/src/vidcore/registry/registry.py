@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import importlib
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ..errors import RegistryError
 from ..keypath import KeyPart
+from ..names import import_target, normalize_dist
 from .hints import close_matches, install_command
 
 __all__ = ["KINDS", "Entry", "Registry", "normalize_dist"]
@@ -31,11 +31,6 @@ KINDS: tuple[str, ...] = (
 )
 
 DIST_SEPARATOR = "::"
-
-
-def normalize_dist(name: str) -> str:
-    """Distribution names compare like pip compares them: case-insensitive, `-`, `_` and `.` alike."""
-    return name.lower().replace("_", "-").replace(".", "-")
 
 
 def _qualified_target(obj: Any) -> str | None:
@@ -67,20 +62,16 @@ class Entry:
         if self.obj is not None:
             return self.obj
         assert self.target is not None
-        module_name, _, attribute = self.target.partition(":")
         where = f"{self.kind} '{self.name}' from {self.dist} ({self.target})"
         try:
-            module = importlib.import_module(module_name)
+            obj = import_target(self.target)
+        except AttributeError as exc:
+            raise RegistryError(f"{where}: {exc}") from exc
         except Exception as exc:  # the plugin's own import error is the real cause: keep it
+            module_name = self.target.partition(":")[0]
             raise RegistryError(
                 f"{where}: importing {module_name} failed: {type(exc).__name__}: {exc}"
             ) from exc
-        obj: Any = module
-        for part in attribute.split(".") if attribute else ():
-            try:
-                obj = getattr(obj, part)
-            except AttributeError as exc:
-                raise RegistryError(f"{where}: {module_name} has no attribute {attribute!r}") from exc
         self.obj = obj
         return obj
 
