@@ -169,3 +169,21 @@ def test_epoch_resume_with_persistent_workers_is_exact_and_workers_do_not_change
     # each sample's augmentation depends on the seed, epoch and its position, not on which worker made it
     one_worker = train(registry, tmp_path / "one", **with_workers(1, False))
     assert_same_weights(model_weights(one_worker), model_weights(whole))
+
+
+def test_resuming_a_finished_iteration_run_trains_nothing_and_says_so(registry, tmp_path: Path, capsys):
+    finished = train(registry, tmp_path / "run", **ITER_CFG)
+    assert not finished.training_complete
+    last = tmp_path / "run" / "iter_14.pth"
+    written = last.stat().st_mtime_ns
+    capsys.readouterr()
+    again = train(registry, tmp_path / "run", resume=True, **ITER_CFG)
+    assert again.training_complete and again.iter == 14
+    assert_same_weights(model_weights(again), model_weights(finished))
+    (line,) = [line for line in capsys.readouterr().out.splitlines() if "training is complete: " in line]
+    assert line.endswith("iter_14.pth is at iteration 14 and train_cfg.max_iters is 14; to train longer, "
+                         "raise train_cfg.max_iters and resume")
+    assert last.stat().st_mtime_ns == written and not (tmp_path / "run" / "iter_15.pth").exists()
+    longer = train(registry, tmp_path / "run", resume=True, **{**ITER_CFG, "train_cfg": {**ITER_CFG["train_cfg"],
+                                                                                          "max_iters": 15}})
+    assert not longer.training_complete and longer.iter == 15
