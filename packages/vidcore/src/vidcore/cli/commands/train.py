@@ -93,6 +93,8 @@ def run(args: argparse.Namespace) -> int:
             randomness["deterministic"] = True
     with Runner(cfg, filename=config.filename, locate=_locate(config, args)) as runner:
         runner.train()
+        if runner.training_complete:  # resumed a finished run: the runner said so in one line; nothing ran
+            return 0
         test_metrics = runner.test() if runner.test_loop_configured else None
         for line in run_summary(runner, time.monotonic() - started, test_metrics):
             runner.logger.info(line)
