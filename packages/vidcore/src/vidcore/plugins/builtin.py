@@ -14,6 +14,7 @@ _TORCH_OPTIMIZERS = (
 )
 
 _SCHEDULES = ("Constant", "Linear", "Exponential", "Step", "MultiStep", "CosineAnnealing", "CosineRestart", "Poly")
+_LR_ONLY_SCHEDULES = ("ExponentialWarmup", "OneCycle")  # no *Momentum variant
 _SCHEDULER_MODULE = "vidcore.optim.scheduler"
 
 # kind -> {name: "module:attr"}; imported only when a config builds the component.
@@ -31,6 +32,8 @@ CORE_COMPONENTS: dict[str, dict[str, str]] = {
         **{f"{name}Momentum": f"{_SCHEDULER_MODULE}.momentum_scheduler:{name}Momentum" for name in _SCHEDULES},
         **{f"{name}ParamScheduler": f"{_SCHEDULER_MODULE}.param_scheduler:{name}ParamScheduler"
            for name in _SCHEDULES},
+        **{f"{name}{suffix}": f"{_SCHEDULER_MODULE}.{module}:{name}{suffix}" for name in _LR_ONLY_SCHEDULES
+           for suffix, module in (("LR", "lr_scheduler"), ("ParamScheduler", "param_scheduler"))},
     },
     "hooks": {name: f"vidcore.hooks.{module}:{name}" for name, module in BUILTIN_HOOK_MODULES.items()},
     "loops": {name: f"vidcore.runner.loops:{name}"

@@ -197,7 +197,7 @@ def _fit_to_training_length(runner: Runner, scheduler_cfg: dict[str, Any], path:
     """Clip `end` to the training length (as mmengine does), so that a shortened run (`max_epochs=1`) keeps the
     recipe's schedule; a scheduler that begins at or after the end of training does not act in this run."""
     begin, end = scheduler_cfg.get("begin", 0), scheduler_cfg.get("end")
-    if not all(isinstance(value, int) and not isinstance(value, bool) for value in (begin, end)):
+    if not all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in (begin, end)):
         return
     length, unit = _training_length(scheduler_cfg, loop)
     if length is None:
