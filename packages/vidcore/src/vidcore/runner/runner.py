@@ -46,6 +46,7 @@ from .injection import accepted_arguments
 from .interrupt import StopSignals, TrainingInterrupted, signal_name, stop_at_safe_point
 from .logger import add_log_file, build_logger, close_logger, log_exception_to_file
 from .message_hub import MessageHub
+from .scale_lr import scale_lr
 from .steps import predict_step, train_step
 from .threads import torch_threads, torch_threads_for
 
@@ -347,6 +348,7 @@ class Runner:
         # built before the phase opens its log dir: a config or data error leaves the work dir untouched
         self._train_loop = components.build_train_loop(self)
         self.optim_wrapper = components.build_optim_wrapper(self)
+        scale_lr(self)  # before the schedulers record each group's initial lr
         self.param_schedulers = components.build_param_schedulers(self)
         if self._val_loop is None and self._eval_configured("val"):
             self._val_loop = components.build_eval_loop(self, "val")
