@@ -43,6 +43,8 @@ CORE_COMPONENTS: dict[str, dict[str, str]] = {
                     for name in ("pseudo_collate", "stack_inputs_collate", "default_collate")},
     "vis_backends": {"LocalVisBackend": "vidcore.visualization.local_backend:LocalVisBackend"},
     "metrics": {"DumpResults": "vidcore.evaluation.dump_results:DumpResults"},
+    "datasets": {name: f"vidcore.dataset.wrappers:{name}"
+                 for name in ("ConcatDataset", "RepeatDataset", "ClassBalancedDataset")},
 }
 
 
