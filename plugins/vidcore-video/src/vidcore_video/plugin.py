@@ -51,6 +51,9 @@ COMPONENTS: dict[str, dict[str, str]] = {
     "hooks": {
         "VisualizationHook": "vidcore_video.visualization_hook:VisualizationHook",
     },
+    "visualizers": {
+        "ActionVisualizer": "vidcore_video.action_visualizer:ActionVisualizer",
+    },
 }
 
 

@@ -42,6 +42,7 @@ CORE_COMPONENTS: dict[str, dict[str, str]] = {
     "collate_fns": {name: f"vidcore.runner.collate:{name}"
                     for name in ("pseudo_collate", "stack_inputs_collate", "default_collate")},
     "vis_backends": {"LocalVisBackend": "vidcore.visualization.local_backend:LocalVisBackend"},
+    "visualizers": {"Visualizer": "vidcore.visualization.visualizer:Visualizer"},
     "metrics": {"DumpResults": "vidcore.evaluation.dump_results:DumpResults"},
     "datasets": {name: f"vidcore.dataset.wrappers:{name}"
                  for name in ("ConcatDataset", "RepeatDataset", "ClassBalancedDataset")},
