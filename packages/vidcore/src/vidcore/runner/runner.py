@@ -18,6 +18,7 @@ from torch import nn
 
 from .. import __version__
 from ..checkpoint import load_checkpoint, load_state_dict, save_checkpoint
+from ..checkpoint_url import checkpoint_file
 from ..config import Config, import_custom_modules
 from ..dist import (
     DEFAULT_TIMEOUT_S,
@@ -465,9 +466,10 @@ class Runner:
             self.load_checkpoint(self.cfg["load_from"])
 
     def load_checkpoint(self, path: str, strict: bool = False) -> dict[str, Any]:
-        """Load model weights only (`load_from`): keys that fit are loaded, the rest reported; with `strict`,
+        """Load model weights only (`load_from`, a file or an http(s) URL downloaded once into torch hub's cache):
+        keys that fit are loaded, the rest reported; with `strict`,
         any missing, unexpected or mis-shaped key is a CheckpointError and nothing is loaded."""
-        checkpoint = load_checkpoint(path, map_location="cpu")
+        checkpoint = load_checkpoint(checkpoint_file(path), map_location="cpu")  # a URL: its cached download
         report = load_state_dict(self.model, checkpoint, strict=strict, source=str(path))
         if not report.loaded_keys:
             raise CheckpointError(f"{path}: no weight in it fits {type(unwrap_model(self.model)).__name__}: "
