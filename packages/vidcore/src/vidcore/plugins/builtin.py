@@ -40,7 +40,7 @@ CORE_COMPONENTS: dict[str, dict[str, str]] = {
               for name in ("EpochBasedTrainLoop", "IterBasedTrainLoop", "ValLoop", "TestLoop")},
     "samplers": {name: f"vidcore.runner.samplers:{name}" for name in ("DefaultSampler", "InfiniteSampler")},
     "collate_fns": {name: f"vidcore.runner.collate:{name}"
-                    for name in ("pseudo_collate", "stack_inputs_collate", "default_collate")},
+                    for name in ("pseudo_collate", "stack_inputs_collate", "default_collate", "repeat_pseudo_collate")},
     "vis_backends": {"LocalVisBackend": "vidcore.visualization.local_backend:LocalVisBackend"},
     "visualizers": {"Visualizer": "vidcore.visualization.visualizer:Visualizer"},
     "metrics": {"DumpResults": "vidcore.evaluation.dump_results:DumpResults"},

@@ -25,7 +25,7 @@ FIRST_PARTY_COMPONENTS: dict[str, tuple[str, ...]] = {
         "Resize", "RandomRescale", "RandomResizedCrop", "MultiScaleCrop", "RandomCrop", "CenterCrop",
         "ThreeCrop", "TenCrop", "Flip", "ColorJitter", "Normalize", "FormatShape", "PackActionInputs",
         "ActionDataPreprocessor", "MixupBlending", "CutmixBlending", "AccMetric", "VisualizationHook",
-        "ActionVisualizer",
+        "ActionVisualizer", "RepeatAugDataset",
     ),
     "vidcore-tsn": ("Recognizer2D", "ResNet", "TSNHead", "AvgConsensus", "CrossEntropyLoss"),
     "vidcore-tsm": ("ResNetTSM", "TSMHead", "TSMOptimWrapperConstructor"),
