@@ -54,11 +54,8 @@ def _download(url: str, target: str) -> None:
         os.makedirs(os.path.dirname(target), exist_ok=True)
         torch.hub.download_url_to_file(url, target, found.group(1) if found else None, progress=False)
     except Exception as exc:  # offline, proxy, HTTP error, wrong hash: say how to proceed without the network
+        reason = " ".join(str(exc).split()) or type(exc).__name__
         raise CheckpointError(
-            f"cannot download {url} ({_one_line(exc)}); without network access, fetch {os.path.basename(target)} "
+            f"cannot download {url} ({reason}); without network access, fetch {os.path.basename(target)} "
             f"elsewhere and copy it to {target}, or set load_from to its local path") from exc
 
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 200 else text[:197] + "..."
