@@ -1,6 +1,7 @@
 """The mmaction2/mmengine pieces together in `vidcore run` on real tiny videos: dataset wrappers over VideoDatasets
 with an `indices` subset, a fractional-epoch warmup, auto_scale_lr, SyncBuffersHook and ActionVisualizer; and a
-test-only config with `ann_file: null`, which `config check` accepts and `vidcore test` refuses in one line."""
+test split with `ann_file: null`, which `config check` accepts, `vidcore infer` does not need, and `vidcore test`
+refuses in one line."""
 
 from __future__ import annotations
 
@@ -57,7 +58,7 @@ def config(tmp_path_factory) -> Path:
         "auto_scale_lr": {"enable": True, "base_batch_size": 12},
         "custom_hooks": [{"type": "SyncBuffersHook"}],
         "visualizer": {"type": "ActionVisualizer", "vis_backends": [{"type": "LocalVisBackend"}]},
-        "default_hooks": {"logger": {"interval": 1}, "checkpoint": None},
+        "default_hooks": {"logger": {"interval": 1}, "checkpoint": {"interval": 2}},
         "randomness": {"seed": 0},
     }
     path = folder / "pieces.yaml"
@@ -75,6 +76,13 @@ def test_a_run_with_the_pieces_on_real_videos(config: Path, tmp_path: Path):
     lrs = [record["lr"] for record in map(json.loads, scalars.read_text().splitlines()) if record["mode"] == "train"]
     # 2 iterations per epoch: the 1.5-epoch warmup is 3 iterations
     assert lrs == pytest.approx([0.0025 * 0.1, 0.0025 * 0.55, 0.0025, 0.0025])
+
+    # the config's test split has ann_file: null; inference takes its videos from the command line
+    video = config.parent / "videos" / "clip1.mp4"
+    inferred = run_vidcore("infer", config, tmp_path / "wd" / "epoch_2.pth", video, "--json", "--topk", "2")
+    assert inferred.returncode == 0, str(inferred)
+    (line,) = inferred.stdout.splitlines()
+    assert json.loads(line)["video"] == str(video) and len(json.loads(line)["topk"]) == 2
 
 
 def test_ann_file_null_passes_check_and_fails_test_in_one_line(config: Path, tmp_path: Path):
