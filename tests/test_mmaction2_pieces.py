@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import yaml
 from vidcore.config import check_config, load_config
-from vidcore.testing import encode_video, run_vidcore
+from vidcore_testing import encode_video, run_vidcore
 
 PIPELINE = [
     {"type": "PyAVInit"},

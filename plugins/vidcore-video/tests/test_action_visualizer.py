@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from vidcore.registry import default_registry
+from vidcore.plugins import default_registry
 from vidcore.visualization import LocalVisBackend, Visualizer
 
 

@@ -8,7 +8,7 @@ import shutil
 import pytest
 from vidcore.dataset import ClassBalancedDataset, ConcatDataset
 from vidcore.errors import ConfigError
-from vidcore.registry import default_registry
+from vidcore.plugins import default_registry
 from vidcore_video.datasets.rawframe_dataset import RawframeDataset
 from vidcore_video.datasets.video_dataset import VideoDataset
 

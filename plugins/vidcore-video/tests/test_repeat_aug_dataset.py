@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 from vidcore.errors import ConfigError
-from vidcore.registry import default_registry
+from vidcore.plugins import default_registry
 from vidcore_video.datasets.repeat_aug_dataset import RepeatAugDataset
 
 PIPELINE = [

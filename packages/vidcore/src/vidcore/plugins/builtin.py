@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ..hooks import BUILTIN_HOOK_MODULES
 from ..registry.registry import Registry
 from .markers import hookimpl
 
@@ -12,6 +11,10 @@ _TORCH_OPTIMIZERS = (
     "SGD", "Adam", "AdamW", "Adamax", "Adagrad", "Adadelta", "ASGD", "NAdam", "RAdam", "RMSprop", "Rprop",
     "LBFGS", "SparseAdam",
 )
+
+# Resolved through vidcore.hooks' lazy attributes, so this layer imports no hook module.
+_HOOKS = ("RuntimeInfoHook", "IterTimerHook", "LoggerHook", "CheckpointHook", "ParamSchedulerHook",
+          "DistSamplerSeedHook", "EMAHook", "EarlyStoppingHook", "SyncBuffersHook")
 
 _SCHEDULES = ("Constant", "Linear", "Exponential", "Step", "MultiStep", "CosineAnnealing", "CosineRestart", "Poly")
 _LR_ONLY_SCHEDULES = ("ExponentialWarmup", "OneCycle")  # no *Momentum variant
@@ -35,7 +38,7 @@ CORE_COMPONENTS: dict[str, dict[str, str]] = {
         **{f"{name}{suffix}": f"{_SCHEDULER_MODULE}.{module}:{name}{suffix}" for name in _LR_ONLY_SCHEDULES
            for suffix, module in (("LR", "lr_scheduler"), ("ParamScheduler", "param_scheduler"))},
     },
-    "hooks": {name: f"vidcore.hooks.{module}:{name}" for name, module in BUILTIN_HOOK_MODULES.items()},
+    "hooks": {name: f"vidcore.hooks:{name}" for name in _HOOKS},
     "loops": {name: f"vidcore.runner.loops:{name}"
               for name in ("EpochBasedTrainLoop", "IterBasedTrainLoop", "ValLoop", "TestLoop")},
     "samplers": {name: f"vidcore.runner.samplers:{name}" for name in ("DefaultSampler", "InfiniteSampler")},
