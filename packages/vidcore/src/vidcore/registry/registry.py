@@ -19,6 +19,7 @@ KINDS: tuple[str, ...] = (
     "transforms",
     "hooks",
     "vis_backends",
+    "visualizers",
     "metrics",
     "optimizers",
     "optim_wrappers",

@@ -18,6 +18,7 @@ from torch import nn
 
 from .. import __version__
 from ..checkpoint import load_checkpoint, load_state_dict, save_checkpoint
+from ..checkpoint_url import checkpoint_file
 from ..config import Config, import_custom_modules
 from ..dist import (
     DEFAULT_TIMEOUT_S,
@@ -47,6 +48,7 @@ from .injection import accepted_arguments
 from .interrupt import StopSignals, TrainingInterrupted, describe_position, signal_name, stop_at_safe_point
 from .logger import add_log_file, build_logger, close_logger, log_exception_to_file
 from .message_hub import MessageHub
+from .scale_lr import scale_lr
 from .steps import predict_step, train_step
 from .threads import torch_threads, torch_threads_for
 
@@ -352,6 +354,7 @@ class Runner:
         # built before the phase opens its log dir: a config or data error leaves the work dir untouched
         self._train_loop = components.build_train_loop(self)
         self.optim_wrapper = components.build_optim_wrapper(self)
+        scale_lr(self)  # before the schedulers record each group's initial lr
         self.param_schedulers = components.build_param_schedulers(self)
         if self._val_loop is None and self._eval_configured("val"):
             self._val_loop = components.build_eval_loop(self, "val")
@@ -475,9 +478,10 @@ class Runner:
             self.load_checkpoint(self.cfg["load_from"])
 
     def load_checkpoint(self, path: str, strict: bool = False) -> dict[str, Any]:
-        """Load model weights only (`load_from`): keys that fit are loaded, the rest reported; with `strict`,
+        """Load model weights only (`load_from`, a file or an http(s) URL downloaded once into torch hub's cache):
+        keys that fit are loaded, the rest reported; with `strict`,
         any missing, unexpected or mis-shaped key is a CheckpointError and nothing is loaded."""
-        checkpoint = load_checkpoint(path, map_location="cpu")
+        checkpoint = load_checkpoint(checkpoint_file(path), map_location="cpu")  # a URL: its cached download
         report = load_state_dict(self.model, checkpoint, strict=strict, source=str(path))
         if not report.loaded_keys:
             raise CheckpointError(f"{path}: no weight in it fits {type(unwrap_model(self.model)).__name__}: "
