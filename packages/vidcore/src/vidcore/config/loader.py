@@ -82,7 +82,7 @@ def _read_text(path: Path) -> str:
         raise ConfigError(f"{path}: config file is larger than {MAX_FILE_BYTES} bytes "
                           f"({path.stat().st_size} bytes; the limit for a config)")
     try:
-        return content.decode("utf-8")
+        return content.decode("utf-8-sig")  # a byte-order mark (Windows editors) is not part of the text
     except UnicodeDecodeError as exc:
         raise ConfigError(f"{path}: cannot read config file: not UTF-8 text ({exc.reason} at byte {exc.start})"
                           ) from None

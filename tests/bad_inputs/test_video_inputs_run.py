@@ -1,13 +1,15 @@
-"""A partial download (an MP4 whose index comes first, cut short) through `vidcore run`: a decode error
-naming the file, handled by `on_decode_error` — never training on copies of its last good frame."""
+"""Video inputs through `vidcore run`: a partial download (an MP4 whose index comes first, cut short) is a
+decode error naming the file, handled by `on_decode_error` — never training on copies of its last good
+frame; an annotation list saved with a UTF-8 byte-order mark reads as written; a crop larger than the
+frames names the pipeline step's argument."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-from cli_cases import assert_kept, assert_user_error
-from test_data_inputs import GOOD, run_tsn
+from cli_cases import assert_kept, assert_user_error, snapshot, vidcore
+from test_data_inputs import ENV, GOOD, TSN, run_tsn
 
 pytest.importorskip("av")
 
@@ -49,3 +51,17 @@ def test_truncated_mp4_is_skipped_by_on_decode_error_skip(project: Path, videos:
     assert f"skipping undecodable {videos}/cut.mp4 (truncated: the file ends inside the data of frame 24" \
         in result.stderr
     assert_kept(project / "work_dir", before, replaced=("epoch_1.pth", "last_checkpoint"))
+
+
+def test_bom_annotation_list_and_a_crop_larger_than_the_frames(project: Path, videos: Path):
+    """The list's first path reads as `v1.mp4` (not "\\ufeffv1.mp4 is missing"), so the run gets as far as
+    the crop, whose error names the pipeline step's key rather than blaming the video."""
+    (project / "ann.txt").write_text("".join(f"{line}\n" for line in GOOD[1:]), encoding="utf-8-sig")
+    (project / "tsn.yaml").write_text(TSN.format(ann="ann.txt", videos=videos, backend="PyAV", workers=0,
+                                                 on_error="raise"))
+    before = snapshot(project / "work_dir")
+    result = vidcore("run", "tsn.yaml", "--work-dir", "work_dir", "--cfg-options",
+                     "train_dataloader.dataset.pipeline.3={type: CenterCrop, crop_size: 64}", cwd=project, env=ENV)
+    assert_user_error(result, "pipeline[3].crop_size: CenterCrop crop of 64x64 is larger than the frames it gets "
+                              f"(32x32, from {videos}/v", "); lower crop_size or resize the frames before CenterCrop")
+    assert_kept(project / "work_dir", before)
