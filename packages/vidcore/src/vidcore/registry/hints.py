@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Iterable
 
-__all__ = ["close_matches", "FIRST_PARTY_COMPONENTS", "FIRST_PARTY_PATHS", "install_command", "install_hint"]
+__all__ = ["close_matches", "FIRST_PARTY_COMPONENTS", "FIRST_PARTY_PATHS", "first_party_dist", "install_command",
+           "install_hint"]
 
 # The first-party distributions are not on a package index: each installs from its folder in the vidcore
 # repository, given as a path from the repository's root.
@@ -50,9 +51,12 @@ def install_command(dist: str) -> str:
     return f"pip install ./{FIRST_PARTY_PATHS[dist]} (from the root of the vidcore repository)"
 
 
+def first_party_dist(name: str) -> str | None:
+    """The first-party distribution that ships component `name`, else None."""
+    return next((dist for dist, names in FIRST_PARTY_COMPONENTS.items() if name in names), None)
+
+
 def install_hint(name: str) -> str | None:
     """`install_command` of the distribution that ships first-party component `name`, else None."""
-    for dist, names in FIRST_PARTY_COMPONENTS.items():
-        if name in names:
-            return install_command(dist)
-    return None
+    dist = first_party_dist(name)
+    return install_command(dist) if dist else None
