@@ -19,7 +19,7 @@ def videos(tmp_path_factory) -> Path:
     """Good videos v1..v3 and `cut.mp4`: 24 frames with the index (moov) first, cut inside the last frame's data."""
     import av
     import numpy as np
-    from vidcore.testing.video import encode_video
+    from vidcore_testing.video import encode_video
 
     videos = tmp_path_factory.mktemp("videos")
     for index in range(1, 4):
