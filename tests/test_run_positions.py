@@ -13,7 +13,7 @@ import pytest
 from demo_budget import DEMO, TINY
 from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 from vidcore.checkpoint import load_checkpoint
-from vidcore.testing import CliResult, run_vidcore
+from vidcore_testing import CliResult, run_vidcore
 
 HERE = Path(__file__).resolve().parent
 TOYS = [HERE / "bad_inputs", HERE.parent / "packages" / "vidcore" / "tests" / "runner"]  # SignalSelfHook
