@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from vidcore.config import Config, load_config
 from vidcore.config.check import ConfigProblems
-from vidcore.config.keys import top_level_key_errors
+from vidcore.config.keys import CORE_KEYS, top_level_key_errors
 from vidcore.runner import Runner
 from vidcore_runner_toys import make_cfg
 
@@ -21,7 +21,7 @@ def test_a_run_drops_variables_and_writes_a_config_that_loads_back(registry, tmp
         runner.train()
     dumped = load_config(tmp_path / "run" / "cfg.yaml")
     assert "epochs" not in dumped and dumped["_notes"] == "kept: a key of the user's own"
-    assert top_level_key_errors(dumped, dumped.variables, dumped.locate) == []
+    assert top_level_key_errors(dumped, dumped.variables, dumped.locate, CORE_KEYS) == []
 
 
 def test_unknown_keys_and_bad_values_stop_the_runner_before_it_builds(registry, tmp_path: Path):

@@ -34,8 +34,9 @@ def check_config(cfg: Config, warnings: list[str] | None = None) -> tuple[list[V
     """All problems found (not just the first), and how many component configs were checked. What may still go
     wrong at run time (a data file not there yet, a schedule clipped to the training length) is appended to
     `warnings` when it is given."""
+    from ..plugins import default_registry
     from ..plugins.manager import get_plugin_manager
-    from ..registry import default_registry, validate
+    from ..registry import validate
 
     errors: list[VidcoreError] = []
     data = cfg.to_dict()
@@ -46,7 +47,8 @@ def check_config(cfg: Config, warnings: list[str] | None = None) -> tuple[list[V
         errors.append(exc)
     registry = default_registry()
     found_warnings: list[str] = []
-    errors += _problems_before_build(data, cfg.variables, registry, cfg.locate, found_warnings)
+    known = get_plugin_manager().declared_config_keys()
+    errors += _problems_before_build(data, cfg.variables, known, registry, cfg.locate, found_warnings)
     checked = 0
     for slot, key_path, item in iter_component_configs(data):
         checked += 1
@@ -61,18 +63,18 @@ def check_config(cfg: Config, warnings: list[str] | None = None) -> tuple[list[V
     return errors, checked
 
 
-def check_before_run(cfg: Mapping[str, Any], variables: Collection[str], registry: Registry,
-                     locate: Locate | None, filename: str | None) -> None:
-    """Raise ConfigProblems listing every unknown top-level key and bad runner value (DataLoader options,
-    optimizer numbers, schedules, watched metrics) before anything is built."""
-    errors = _problems_before_build(cfg, variables, registry, locate, [])
+def check_before_run(cfg: Mapping[str, Any], variables: Collection[str], known: Mapping[str, str],
+                     registry: Registry, locate: Locate | None, filename: str | None) -> None:
+    """Raise ConfigProblems listing every unknown top-level key (`known`: the declared ones) and bad runner value
+    (DataLoader options, optimizer numbers, schedules, watched metrics) before anything is built."""
+    errors = _problems_before_build(cfg, variables, known, registry, locate, [])
     if errors:
         raise ConfigProblems(errors, filename or "<config>")
 
 
-def _problems_before_build(cfg: Mapping[str, Any], variables: Collection[str], registry: Registry,
-                           locate: Locate | None, warnings: list[str]) -> list[VidcoreError]:
-    errors: list[VidcoreError] = list(top_level_key_errors(cfg, variables, locate))
+def _problems_before_build(cfg: Mapping[str, Any], variables: Collection[str], known: Mapping[str, str],
+                           registry: Registry, locate: Locate | None, warnings: list[str]) -> list[VidcoreError]:
+    errors: list[VidcoreError] = list(top_level_key_errors(cfg, variables, locate, known))
     found_errors, found_warnings = value_errors(cfg, registry, locate)
     warnings += found_warnings
     return errors + found_errors

@@ -10,7 +10,7 @@ from typing import Callable, Collection, Mapping, Sequence
 from ..errors import ConfigError
 from ..keypath import KeyPart
 
-__all__ = ["CORE_KEYS", "MMACTION_KEYS", "declared_keys", "top_level_key_errors", "is_free_key", "unread_variables"]
+__all__ = ["CORE_KEYS", "MMACTION_KEYS", "top_level_key_errors", "is_free_key", "unread_variables"]
 
 CORE_KEYS: dict[str, str] = {
     "model": "the model config (kind models)",
@@ -82,23 +82,13 @@ def is_free_key(name: str) -> bool:
     return name.startswith("_") and name not in _RESERVED
 
 
-def declared_keys() -> dict[str, str]:
-    """Every top-level key vidcore or a loaded plugin reads, with its description."""
-    from ..plugins.manager import get_plugin_manager
-
-    keys = dict(CORE_KEYS)
-    for name, (description, dist) in get_plugin_manager().config_keys().items():
-        keys.setdefault(name, f"{description} (plugin {dist})")
-    return keys
-
-
 def top_level_key_errors(cfg: Mapping[str, object], variables: Collection[str], locate: Locate | None,
-                         known: Mapping[str, str] | None = None) -> list[ConfigError]:
-    """One error per top-level key that is neither known (`known`, default `declared_keys()`), a variable
-    (`variables`: keys a `${...}` reference used) nor a free `_` key."""
+                         known: Mapping[str, str]) -> list[ConfigError]:
+    """One error per top-level key that is neither known (`known`: the core's and the plugins' keys, see
+    `PluginManager.declared_config_keys`), a variable (`variables`: keys a `${...}` reference used) nor a free
+    `_` key."""
     from ..registry.hints import close_matches
 
-    known = declared_keys() if known is None else known
     errors = []
     for key in cfg:
         name = str(key)
@@ -123,8 +113,7 @@ def top_level_key_errors(cfg: Mapping[str, object], variables: Collection[str], 
     return errors
 
 
-def unread_variables(cfg: Mapping[str, object], variables: Collection[str]) -> list[str]:
-    """The variables of `cfg` that neither vidcore nor a plugin reads: once references are resolved, nothing
-    needs them."""
-    known = declared_keys()
+def unread_variables(cfg: Mapping[str, object], variables: Collection[str], known: Mapping[str, str]) -> list[str]:
+    """The variables of `cfg` that neither vidcore nor a plugin reads (`known`): once references are resolved,
+    nothing needs them."""
     return [name for name in cfg if name in variables and name not in known]

@@ -17,7 +17,7 @@ from .schema import DEFAULT_HOOK_TYPES, train_loop_type
 if TYPE_CHECKING:
     from ..registry import Registry
 
-__all__ = ["DATALOADER_KEYS", "MAX_BATCH_SIZE", "RANDOMNESS_KEYS", "VISUALIZER_TYPES", "dataloader_errors",
+__all__ = ["DATALOADER_KEYS", "MAX_BATCH_SIZE", "RANDOMNESS_KEYS", "dataloader_errors",
            "optimizer_errors", "scheduler_unit_error", "schedule_problems", "watched_metric_errors", "runtime_errors",
            "value_errors"]
 
@@ -31,8 +31,6 @@ _NON_NEGATIVE_OPTIMIZER_ARGS = ("lr", "momentum", "weight_decay", "dampening", "
                                 "initial_accumulator_value", "alpha", "rho", "lambd", "t0", "momentum_decay")
 
 RANDOMNESS_KEYS = ("seed", "deterministic", "diff_rank_seed")
-VISUALIZER_TYPES = ("Visualizer",)
-_VISUALIZER_KEYS = ("type", "name", "vis_backends")
 _LOG_LEVELS = ("CRITICAL", "FATAL", "ERROR", "WARN", "WARNING", "INFO", "DEBUG", "NOTSET")
 _DIST_BACKENDS = ("auto", "nccl", "gloo")
 
@@ -218,11 +216,9 @@ def _metric_keys(cfg: Mapping[str, Any], registry: Registry) -> list[str] | None
 
 
 def _watchers(cfg: Mapping[str, Any], registry: Registry) -> list[tuple[tuple[KeyPart, ...], str, Mapping]]:
-    """(key path, argument, hook config) of each configured hook that watches a validation metric:
-    CheckpointHook's `save_best` and EarlyStoppingHook's `monitor`."""
-    from ..hooks.checkpoint_hook import CheckpointHook
-    from ..hooks.early_stopping_hook import EarlyStoppingHook
-
+    """(key path, argument, hook config) of each configured hook that watches a validation metric: a hook class
+    names that argument in `watched_metric_argument` (CheckpointHook's `save_best`, EarlyStoppingHook's
+    `monitor`)."""
     hooks: list[tuple[tuple[KeyPart, ...], Mapping]] = []
     default_hooks = cfg.get("default_hooks")
     if isinstance(default_hooks, Mapping):
@@ -235,20 +231,16 @@ def _watchers(cfg: Mapping[str, Any], registry: Registry) -> list[tuple[tuple[Ke
                   if isinstance(hook_cfg, Mapping)]
     watchers = []
     for path, hook_cfg in hooks:
-        hook = _component_class(registry, hook_cfg, "hooks")
-        if isinstance(hook, type) and issubclass(hook, CheckpointHook) and hook_cfg.get("save_best"):
-            watchers.append((path, "save_best", hook_cfg))
-        elif isinstance(hook, type) and issubclass(hook, EarlyStoppingHook) and "monitor" in hook_cfg:
-            watchers.append((path, "monitor", hook_cfg))
+        argument = getattr(_component_class(registry, hook_cfg, "hooks"), "watched_metric_argument", None)
+        if isinstance(argument, str) and hook_cfg.get(argument):
+            watchers.append((path, argument, hook_cfg))
     return watchers
 
 
 def watched_metric_errors(cfg: Mapping[str, Any], registry: Registry,
                           locate: Locate | None = None) -> tuple[list[ConfigError], list[str]]:
-    """`save_best` and `monitor` name a metric that validation reports (when the metrics say which they report),
-    and whether it is better greater or less is known."""
-    from ..hooks.metric_rule import resolve_rule
-
+    """`save_best` and `monitor` name a metric that validation reports, when the metrics say which they report
+    (whether it is better greater or less is the hooks' own `check_config`)."""
     watchers = _watchers(cfg, registry)
     if not watchers:
         return [], []
@@ -263,24 +255,14 @@ def watched_metric_errors(cfg: Mapping[str, Any], registry: Registry,
             continue  # the hook's signature check reports it
         if not validating:
             warnings.append(f"{where}: '{wanted}' is watched but no validation is configured")
-            continue
-        if keys is not None and wanted not in keys and not (argument == "save_best" and wanted == "auto"):
+        elif keys is not None and wanted not in keys and wanted != "auto":
             errors.append(ConfigError(f"{where}: metric '{wanted}' is not among the validation metrics: "
                                       f"{', '.join(keys) or 'none'}"))
-            continue
-        if wanted == "auto":
-            if keys is None or not keys:
-                continue
-            wanted = keys[0]
-        try:
-            resolve_rule(wanted, hook_cfg.get("rule"), where)
-        except ConfigError as exc:
-            errors.append(exc)
     return errors, warnings
 
 
 def runtime_errors(cfg: Mapping[str, Any], locate: Locate | None = None) -> list[ConfigError]:
-    """`randomness`, `env_cfg`, `visualizer`, `log_level`, `work_dir`, `load_from` and `resume` values."""
+    """`randomness`, `env_cfg`, `log_level`, `work_dir`, `load_from` and `resume` values."""
     errors: list[ConfigError] = []
 
     def fail(path: tuple[KeyPart, ...], expected: str, value: Any) -> None:
@@ -316,16 +298,6 @@ def runtime_errors(cfg: Mapping[str, Any], locate: Locate | None = None) -> list
                 fail(("env_cfg", "dist_cfg", "backend"), "auto, nccl or gloo", dist_cfg["backend"])
             if "timeout" in dist_cfg and not (_is_number(dist_cfg["timeout"]) and dist_cfg["timeout"] > 0):
                 fail(("env_cfg", "dist_cfg", "timeout"), "a positive number of seconds", dist_cfg["timeout"])
-    visualizer = cfg.get("visualizer")
-    if visualizer is not None and not isinstance(visualizer, Mapping):
-        fail(("visualizer",), "a mapping with vis_backends", visualizer)
-    elif visualizer:
-        if visualizer.get("type", VISUALIZER_TYPES[0]) not in VISUALIZER_TYPES:
-            fail(("visualizer", "type"), " or ".join(VISUALIZER_TYPES), visualizer["type"])
-        for key in visualizer:
-            if key not in _VISUALIZER_KEYS:
-                errors.append(ConfigError(f"{_where(locate, ('visualizer', key))}: unknown key "
-                                          "(accepted: vis_backends)"))
     level = cfg.get("log_level", "INFO")
     if not (isinstance(level, str) and level.upper() in _LOG_LEVELS or _is_int(level) and level >= 0):
         fail(("log_level",), "a logging level (DEBUG, INFO, WARNING, ERROR, CRITICAL)", level)

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from ..checkpoint import remove_temp_files
 from .hook import Hook
-from .metric_rule import is_better, pick_metric, resolve_rule
+from .metric_rule import is_better, pick_metric, resolve_rule, rule_problems
 
 if TYPE_CHECKING:
     from ..runner import Runner
@@ -36,7 +35,8 @@ class CheckpointHook(Hook):
 
     `by_epoch` defaults to the train loop's kind. `max_keep_ckpts` > 0 keeps only the newest periodic
     checkpoints this run wrote. `save_best: <metric>|auto` keeps the checkpoint with the best validation
-    value as `best_<metric>_epoch_N.pth` (the previous best is removed); `rule` (greater/less) is inferred
+    value as `best_<metric>_epoch_N.pth` (the previous best is removed), with the model's weights but no
+    optimizer or scheduler state (resume uses the periodic ones); `rule` (greater/less) is inferred
     from the metric name when unset. `out_dir` puts checkpoints in `<out_dir>/<work dir name>`.
 
     When validation follows an epoch (iteration), that epoch's checkpoint is written after validation,
@@ -44,6 +44,12 @@ class CheckpointHook(Hook):
     """
 
     priority = "VERY_LOW"
+    watched_metric_argument = "save_best"  # `vidcore config check` compares it with the validation metrics
+
+    @classmethod
+    def check_config(cls, args: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """Whether `save_best` is better greater or less is known (see vidcore.registry's check_config)."""
+        return rule_problems(args.get("save_best"), args.get("rule"), "default_hooks.checkpoint.save_best")
 
     def __init__(self, interval: int = 1, by_epoch: bool | None = None, save_optimizer: bool = True,
                  save_param_scheduler: bool = True, out_dir: str | None = None, max_keep_ckpts: int = -1,
@@ -147,14 +153,14 @@ class CheckpointHook(Hook):
             self.best_at = f"epoch {runner.epoch}" if self._counts_epochs else f"iteration {runner.iter}"
             metric = re.sub(r"[^\w.-]+", "_", self.best_metric or "metric")
             self.best_path = str(self._directory / f"best_{metric}_{label}.pth")
-        saved = self._write(runner, pending) if pending else None
+        if pending:
+            self._write(runner, pending)
         if not best_due:
             return
         assert self.best_path is not None
-        if saved is None:
-            runner.save_checkpoint(self.best_path, self.save_optimizer, self.save_param_scheduler)
-        elif runner.is_main_process:
-            _link_or_copy(saved, Path(self.best_path))
+        # for test, infer and load_from: the weights, without the optimizer state resuming needs (2x their size
+        # with Adam); training resumes from the periodic checkpoints
+        runner.save_checkpoint(self.best_path, save_optimizer=False, save_param_scheduler=False)
         if runner.is_main_process:
             if previous_best and previous_best != self.best_path and os.path.exists(previous_best):
                 os.unlink(previous_best)
@@ -180,14 +186,3 @@ class CheckpointHook(Hook):
             if os.path.exists(old):
                 os.unlink(old)
 
-
-def _link_or_copy(source: Path, target: Path) -> None:
-    """`target` as a second name of `source` (a hard link; a copy where links are not supported)."""
-    temporary = target.with_name(f".{target.name}.tmp")
-    if temporary.exists():
-        temporary.unlink()
-    try:
-        os.link(source, temporary)
-    except OSError:
-        shutil.copyfile(source, temporary)
-    os.replace(temporary, target)

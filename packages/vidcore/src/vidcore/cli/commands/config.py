@@ -38,7 +38,11 @@ def check_config(args: argparse.Namespace) -> int:
     from ...config import load_config
     from ...config.check import ConfigProblems
     from ...config.check import check_config as check
+    from ...plugins.manager import get_plugin_manager
+    from ...registry import default_registry
 
+    default_registry().ensure_loaded()
+    get_plugin_manager().warn_failures()  # one line per installed plugin that failed: the config may need it
     cfg = load_config(args.config, args.cfg_options)
     warnings: list[str] = []
     errors, checked = check(cfg, warnings)
@@ -52,9 +56,9 @@ def check_config(args: argparse.Namespace) -> int:
 
 
 def list_keys(args: argparse.Namespace) -> int:
-    from ...config.keys import declared_keys
+    from ...plugins.manager import get_plugin_manager
 
-    keys = declared_keys()
+    keys = get_plugin_manager().declared_config_keys()
     width = max(map(len, keys))
     for name, description in keys.items():
         print(f"{name:<{width}}  {description}")
