@@ -289,7 +289,8 @@ def runtime_errors(cfg: Mapping[str, Any], locate: Locate | None = None) -> list
             fail(("env_cfg", "cudnn_benchmark"), "true or false", env_cfg["cudnn_benchmark"])
         threads = env_cfg.get("torch_threads", "auto")
         if not (threads is None or threads == "auto" or _is_int(threads) and threads > 0):
-            fail(("env_cfg", "torch_threads"), "auto, a positive integer or null", threads)
+            errors.append(ConfigError(f"{_where(locate, ('env_cfg', 'torch_threads'))}: expected 'auto', a positive "
+                                      f"integer or null, got {threads!r}"))
         dist_cfg = env_cfg.get("dist_cfg")
         if dist_cfg is not None and not isinstance(dist_cfg, Mapping):
             fail(("env_cfg", "dist_cfg"), "a mapping with backend and timeout", dist_cfg)
