@@ -10,8 +10,12 @@ import pytest
 import torch
 from vidcore.errors import ConfigError, DataError
 from vidcore_video import AccMetric, ActionDataSample, dump_results
-from vidcore_video.evaluation.accuracy import (average_precision, mean_class_accuracy, mmit_mean_average_precision,
-                                               top_k_accuracy)
+from vidcore_video.evaluation.accuracy import (
+    average_precision,
+    mean_class_accuracy,
+    mmit_mean_average_precision,
+    top_k_accuracy,
+)
 
 SCORES = np.array([[0.1, 0.7, 0.2], [0.5, 0.3, 0.2], [0.2, 0.3, 0.5], [0.6, 0.3, 0.1]])
 LABELS = np.array([1, 1, 2, 2])  # top-1 right for 0 and 2; sample 1's label is 2nd, sample 3's label is last
