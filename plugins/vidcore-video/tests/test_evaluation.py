@@ -8,6 +8,7 @@ import pickle
 import numpy as np
 import pytest
 import torch
+import vidcore
 from vidcore.errors import ConfigError, DataError
 from vidcore_video import AccMetric, ActionDataSample, dump_results
 from vidcore_video.evaluation.accuracy import (
@@ -100,3 +101,30 @@ def test_accuracy_metrics_on_multi_hot_labels_say_which_metrics_fit():
     with pytest.raises(DataError, match=r"need single labels, but the labels are multi-hot .* use metric_list "
                                         r"\['mean_average_precision', 'mmit_mean_average_precision'\]"):
         metric.evaluate(2)
+
+
+def test_confusion_matrix_counts_true_rows_and_predicted_columns(tmp_path):
+    from vidcore_video import ConfusionMatrix
+
+    metric = vidcore.default_registry().build({"type": "ConfusionMatrix", "out_file": "cm.csv",
+                                               "classes": ["run", "jump", "swim"]}, "metrics",
+                                              default_args={"work_dir": str(tmp_path / "work")})
+    assert isinstance(metric, ConfusionMatrix)
+    metric.process({}, samples(SCORES, LABELS.tolist()))  # predictions 1, 0, 2, 0 for labels 1, 1, 2, 2
+    assert metric.evaluate(4) == {}
+    assert (tmp_path / "work" / "cm.csv").read_text() == (
+        "true\\predicted,run,jump,swim\nrun,0,0,0\njump,1,1,0\nswim,1,0,1\n")
+    npy = ConfusionMatrix(num_classes=4, out_file=str(tmp_path / "cm.npy"), work_dir=str(tmp_path / "ignored"))
+    npy.process({}, [{"pred_label": torch.tensor([3]), "gt_label": torch.tensor([0])}])
+    npy.evaluate(1)
+    matrix = np.load(tmp_path / "cm.npy")
+    assert matrix.dtype == np.int64 and matrix.shape == (4, 4) and matrix[0, 3] == 1 and matrix.sum() == 1
+
+
+def test_confusion_matrix_refuses_multi_hot_labels_and_other_files():
+    from vidcore_video import ConfusionMatrix
+
+    with pytest.raises(ConfigError, match="must end in .csv or .npy"):
+        ConfusionMatrix(out_file="cm.txt")
+    with pytest.raises(DataError, match="multi-hot labels"):
+        ConfusionMatrix().process({}, samples(SCORES[:1], [torch.tensor([0.0, 1.0, 1.0])]))

@@ -36,6 +36,9 @@ COMPONENTS: dict[str, dict[str, str]] = {
         "TenCrop": f"{_T}.crops:TenCrop",
         "Flip": f"{_T}.flip:Flip",
         "ColorJitter": f"{_T}.color:ColorJitter",
+        "RandomErasing": f"{_T}.erasing:RandomErasing",
+        "TorchVisionWrapper": f"{_T}.torchvision_wrappers:TorchVisionWrapper",
+        "PytorchVideoWrapper": f"{_T}.torchvision_wrappers:PytorchVideoWrapper",
         "Normalize": f"{_T}.normalize:Normalize",
         "FormatShape": f"{_T}.formatting:FormatShape",
         "PackActionInputs": f"{_T}.formatting:PackActionInputs",
@@ -47,6 +50,7 @@ COMPONENTS: dict[str, dict[str, str]] = {
     },
     "metrics": {
         "AccMetric": "vidcore_video.evaluation.acc_metric:AccMetric",
+        "ConfusionMatrix": "vidcore_video.evaluation.confusion_matrix:ConfusionMatrix",
     },
     "hooks": {
         "VisualizationHook": "vidcore_video.visualization_hook:VisualizationHook",

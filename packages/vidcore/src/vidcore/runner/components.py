@@ -129,7 +129,8 @@ def build_eval_loop(runner: Runner, split: str, extra_metric: Any = None) -> Any
     key = f"{split}_evaluator"
     configured = runner.cfg[key]
     items = configured if isinstance(configured, list) else [configured]
-    metrics = [runner.build_component(metric_cfg, "metrics", (key, index) if isinstance(configured, list) else (key,))
+    metrics = [runner.build_component(metric_cfg, "metrics", (key, index) if isinstance(configured, list) else (key,),
+                                      work_dir=runner.work_dir)  # for metrics that write files (if they accept it)
                for index, metric_cfg in enumerate(items)]
     if extra_metric is not None:
         metrics.append(extra_metric)

@@ -80,6 +80,10 @@ class ActionDataPreprocessor(BaseDataPreprocessor):
         if self.to_rgb and inputs.size(channel_dim) == 3:
             inputs, owned = inputs.flip(channel_dim), True
         if self.normalize:
+            if self.mean.numel() not in (1, inputs.size(channel_dim)):
+                raise DataError(f"ActionDataPreprocessor: mean and std have {self.mean.numel()} values for inputs "
+                                f"with {inputs.size(channel_dim)} channels; optical flow stacks clip_len x/y frames, "
+                                "so give clip_len copies of its two values (e.g. 10 for clip_len 5)")
             inputs = inputs.sub_(self.mean).div_(self.std) if owned else (inputs - self.mean) / self.std
         data_samples = data.get("data_samples")
         if data_samples is not None:
