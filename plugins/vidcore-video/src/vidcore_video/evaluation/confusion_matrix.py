@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 import tempfile
 from pathlib import Path
@@ -16,8 +15,6 @@ from vidcore.evaluation import BaseMetric
 __all__ = ["ConfusionMatrix", "confusion_matrix", "CONFUSION_SUFFIXES"]
 
 CONFUSION_SUFFIXES = (".csv", ".npy")
-
-logger = logging.getLogger("vidcore.video")
 
 
 def confusion_matrix(predictions: np.ndarray, labels: np.ndarray, num_classes: int) -> np.ndarray:
@@ -85,8 +82,6 @@ class ConfusionMatrix(BaseMetric):
         matrix = confusion_matrix(predictions, np.array([r["label"] for r in results]), num_classes)
         if _rank() == 0:
             self._write(matrix)
-            logger.info("confusion matrix (%d x %d; rows: true class, columns: predicted) written to %s",
-                        num_classes, num_classes, self.out_file)
         return {}
 
     def _write(self, matrix: np.ndarray) -> None:

@@ -123,4 +123,7 @@ def test(args: argparse.Namespace) -> int:
     with Runner(cfg, filename=config.filename, locate=_locate(config, args)) as runner:
         runner.strict_load_from = True  # testing weights that do not fit would report a random model's scores
         runner.test(dump=args.dump)
+        if args.dump_confusion and cfg.get("test_evaluator"):
+            runner.logger.info(f"confusion matrix (rows: true class, columns: predicted) written to "
+                               f"{os.path.abspath(args.dump_confusion)}")
     return 0
