@@ -12,19 +12,24 @@ from torch import nn
 __all__ = ["CrossEntropyLoss", "BCELossWithLogits"]
 
 
-class CrossEntropyLoss(nn.Module):
-    """Cross-entropy scaled by `loss_weight`.
-
-    Hard labels (`(N,)` class indices) use `torch.nn.functional.cross_entropy`; soft labels (`(N, K)`
-    probabilities, e.g. after mixup/cutmix or label smoothing) use `-sum(target * log_softmax)`.
-    `class_weight` (K floats) weights each class in both cases, normalised as torch does for hard labels.
-    """
+class WeightedLoss(nn.Module):
+    """What mmaction2's classification losses share: a `loss_weight` factor and optional per-class weights
+    (`class_weight`, K floats, kept as a buffer that follows the module to its device)."""
 
     def __init__(self, loss_weight: float = 1.0, class_weight: Sequence[float] | None = None) -> None:
         super().__init__()
         self.loss_weight = float(loss_weight)
         weight = torch.tensor(class_weight, dtype=torch.float32) if class_weight is not None else None
         self.register_buffer("class_weight", weight, persistent=False)
+
+
+class CrossEntropyLoss(WeightedLoss):
+    """Cross-entropy scaled by `loss_weight`.
+
+    Hard labels (`(N,)` class indices) use `torch.nn.functional.cross_entropy`; soft labels (`(N, K)`
+    probabilities, e.g. after mixup/cutmix or label smoothing) use `-sum(target * log_softmax)`.
+    `class_weight` (K floats) weights each class in both cases, normalised as torch does for hard labels.
+    """
 
     def forward(self, cls_score: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
         cls_score = cls_score.float()
@@ -44,19 +49,13 @@ class CrossEntropyLoss(nn.Module):
         return self.loss_weight * loss
 
 
-class BCELossWithLogits(nn.Module):
+class BCELossWithLogits(WeightedLoss):
     """Binary cross-entropy on logits, scaled by `loss_weight` (mmaction2's loss for multi-label heads).
 
     Every class is an independent yes/no: `label` holds `(N, K)` targets in [0, 1] (multi-hot, or smoothed or
     mixed). `class_weight` (K floats) rescales each class's term; the mean runs over all N x K terms, as in
     `torch.nn.functional.binary_cross_entropy_with_logits`.
     """
-
-    def __init__(self, loss_weight: float = 1.0, class_weight: Sequence[float] | None = None) -> None:
-        super().__init__()
-        self.loss_weight = float(loss_weight)
-        weight = torch.tensor(class_weight, dtype=torch.float32) if class_weight is not None else None
-        self.register_buffer("class_weight", weight, persistent=False)
 
     def forward(self, cls_score: torch.Tensor, label: torch.Tensor) -> torch.Tensor:
         cls_score = cls_score.float()
