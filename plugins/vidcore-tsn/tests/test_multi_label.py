@@ -6,6 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 import vidcore
+from vidcore import ConfigError
 from vidcore_tsn import BCELossWithLogits, Recognizer2D, TSNHead
 
 MULTI_HOT = torch.tensor([[1.0, 0.0, 1.0, 0.0], [0.0, 1.0, 0.0, 0.0], [1.0, 1.0, 1.0, 1.0]])
@@ -24,7 +25,7 @@ def test_bce_loss_matches_torch_with_weight_and_class_weight():
 def test_bce_loss_rejects_class_indices_and_a_wrong_class_weight():
     with pytest.raises(ValueError, match=r"expected \(N, K\) multi-hot labels"):
         BCELossWithLogits()(torch.randn(3, 4), torch.tensor([0, 1, 2]))
-    with pytest.raises(ValueError, match="class_weight has 2 entries for 4 classes"):
+    with pytest.raises(ConfigError, match="class_weight has 2 entries for 4 classes"):
         BCELossWithLogits(class_weight=[1.0, 2.0])(torch.randn(3, 4), MULTI_HOT)
 
 
@@ -43,7 +44,7 @@ def test_multi_class_head_loss_logs_no_top_k_and_smooths_like_mmaction2():
 
 
 def test_multi_class_head_names_the_fix_for_single_labels():
-    with pytest.raises(ValueError, match="set multi_class: true and num_classes: 4 on the dataset"):
+    with pytest.raises(ConfigError, match="set multi_class: true and num_classes: 4 on the dataset"):
         multi_label_head().loss(torch.randn(3, 4), torch.tensor([0, 1, 2]))
 
 

@@ -10,7 +10,7 @@ import torch
 import torchvision
 import vidcore
 from torch import nn
-from vidcore import BuildError, CheckpointError
+from vidcore import BuildError, CheckpointError, ConfigError
 from vidcore_tsn.backbones.resnet import ResNet
 
 
@@ -171,7 +171,7 @@ def test_flow_in_channels_take_rgb_weights_averaged_over_rgb(tmp_path):
     assert torch.equal(flow.layer3[1].conv2.weight, rgb.layer3[1].conv2.weight)
     with torch.no_grad():
         assert flow(torch.randn(2, 10, 64, 64)).shape == (2, 512, 2, 2)
-    with pytest.raises(ValueError, match="in_channels=10, but the inputs have 6 channels"):
+    with pytest.raises(ConfigError, match="in_channels=10, but the inputs have 6 channels"):
         flow(torch.randn(2, 6, 64, 64))
     random_init = ResNet(depth=18, in_channels=10)
     assert random_init.conv1.weight.std() > 0 and not torch.allclose(random_init.conv1.weight, expected)

@@ -8,6 +8,7 @@ from typing import Sequence
 import torch
 import torch.nn.functional as F
 from torch import nn
+from vidcore import ConfigError
 
 __all__ = ["CrossEntropyLoss", "BCELossWithLogits"]
 
@@ -64,7 +65,7 @@ class BCELossWithLogits(WeightedLoss):
                              f"{tuple(label.shape)}; expected (N, K) multi-hot labels (set multi_class: true and "
                              "num_classes on the dataset)")
         if self.class_weight is not None and self.class_weight.numel() != cls_score.shape[-1]:
-            raise ValueError(f"BCELossWithLogits: class_weight has {self.class_weight.numel()} entries for "
-                             f"{cls_score.shape[-1]} classes")
+            raise ConfigError(f"model.cls_head.loss_cls: BCELossWithLogits: class_weight has "
+                              f"{self.class_weight.numel()} entries for {cls_score.shape[-1]} classes")
         loss = F.binary_cross_entropy_with_logits(cls_score, label.float(), weight=self.class_weight)
         return self.loss_weight * loss

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 from torchvision.models.resnet import BasicBlock, Bottleneck
 from torchvision.models.resnet import ResNet as TorchvisionResNet
+from vidcore import ConfigError
 
 from ..weight_init import apply_init_cfg
 from ..weights import load_into, read_state_dict
@@ -103,8 +104,9 @@ class ResNet(TorchvisionResNet):
         """`(B, in_channels, H, W)` images -> `(B, C, H/32, W/32)` for the default `out_indices=(3,)`; a tuple
         otherwise."""
         if x.dim() == 4 and x.shape[1] != self.in_channels:
-            raise ValueError(f"ResNet in_channels={self.in_channels}, but the inputs have {x.shape[1]} channels; "
-                             "stacked optical flow has 2 x clip_len channels (set backbone.in_channels to that)")
+            raise ConfigError(f"model.backbone: ResNet in_channels={self.in_channels}, but the inputs have "
+                              f"{x.shape[1]} channels; stacked optical flow has 2 x clip_len channels (set "
+                              "in_channels to that)")
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))

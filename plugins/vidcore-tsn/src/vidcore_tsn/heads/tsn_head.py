@@ -7,6 +7,7 @@ from typing import Any, Mapping, Sequence
 import torch
 import torch.nn.functional as F
 from torch import nn
+from vidcore import ConfigError
 from vidcore_video import check_label_range
 
 from ..components import build_module
@@ -86,9 +87,10 @@ class TSNHead(nn.Module):
         Class indices in host memory are checked against `num_classes` here; on a GPU that check would wait
         for the device, so there ActionDataPreprocessor makes it on the host before the batch is copied."""
         if self.multi_class and labels.shape != cls_score.shape:
-            raise ValueError(f"TSNHead(multi_class=True): labels of shape {tuple(labels.shape)} for scores of shape "
-                             f"{tuple(cls_score.shape)}; a multi-label head needs (N, {self.num_classes}) multi-hot "
-                             f"labels: set multi_class: true and num_classes: {self.num_classes} on the dataset")
+            raise ConfigError(f"model.cls_head: TSNHead(multi_class=True): labels of shape {tuple(labels.shape)} for "
+                              f"scores of shape {tuple(cls_score.shape)}; a multi-label head needs (N, "
+                              f"{self.num_classes}) multi-hot labels: set multi_class: true and num_classes: "
+                              f"{self.num_classes} on the dataset")
         if labels.dim() == 1 and labels.device.type == "cpu":  # on a device, the data preprocessor checked them
             check_label_range(labels.numpy(), self.num_classes)
         losses: dict[str, torch.Tensor] = {}
