@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from vidcore.testing import run_vidcore
+from vidcore_testing import run_vidcore
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = str(REPO / "configs" / "demo" / "tsn_r18_synthetic.yaml")

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pluggy
 import pytest
+from vidcore.deprecation import removal_version
 from vidcore.plugins import PROJECT_NAME, VidcoreDeprecationWarning, deprecation, hookimpl, hookspec, warn_deprecated
-from vidcore.plugins.deprecation import removal_version
-from vidcore.testing import CliResult, pip_install, run_python, run_vidcore, write_distribution
+from vidcore_testing import CliResult, pip_install, run_python, run_vidcore, write_distribution
 
 THROWAWAY = ("vidcore-acme", "vidcore-rival", "vidcore-broken", "vidcore-faulty")
 
@@ -233,7 +233,7 @@ def test_collision_names_both_distributions_and_dist_prefix_picks_one(site, tmp_
     picked = vidcore(site, "config", "check", write_config(tmp_path, "model: {type: 'vidcore-rival::Shared'}\n"))
     assert picked.returncode == 0, picked.stderr
     built = python(site, """
-        from vidcore.registry import default_registry
+        from vidcore.plugins import default_registry
         print(type(default_registry().build({"type": "vidcore-rival::Shared"}, "models")).__module__)
     """)
     assert built.stdout.strip() == "vidcore_rival.models", built.stderr
@@ -243,7 +243,7 @@ def test_third_party_component_is_built_from_yaml(site, tmp_path):
     cfg = write_config(tmp_path, "model: {type: AcmeNet, depth: 3}\n")
     built = python(site, f"""
         from vidcore.config import load_config
-        from vidcore.registry import default_registry
+        from vidcore.plugins import default_registry
         model = default_registry().build(load_config({str(cfg)!r})["model"], "models")
         print(type(model).__module__, model.depth, model.width)
     """)
@@ -257,7 +257,7 @@ def test_third_party_component_is_built_from_yaml(site, tmp_path):
 def test_isolated_registry_holds_exactly_the_requested_plugins(site):
     result = python(site, """
         from vidcore.errors import PluginError
-        from vidcore.testing import isolated_registry
+        from vidcore_testing import isolated_registry
 
         registry = isolated_registry(["vidcore-acme"])
         entry = registry.lookup("models", "AcmeNet")

@@ -198,7 +198,7 @@ def test_dataset_accepts_built_transforms(tmp_path, video_dir):
 
 
 def test_dataset_built_from_registry_config(tmp_path, video_dir):
-    from vidcore.registry import default_registry
+    from vidcore.plugins import default_registry
 
     ann = write(tmp_path / "ann.txt", "h264_mp4.mp4 1\n")
     cfg = {"type": "VideoDataset", "ann_file": ann, "data_prefix": {"video": str(video_dir)}, "pipeline": TEST_PIPELINE}

@@ -6,7 +6,7 @@ from typing import Any
 
 from vidcore import hookimpl
 
-__all__ = ["COMPONENTS", "vidcore_register", "vidcore_add_commands"]
+__all__ = ["COMPONENTS", "FAMILY_COMPONENTS", "vidcore_register", "vidcore_add_commands"]
 
 _T = "vidcore_video.transforms"
 
@@ -58,10 +58,21 @@ COMPONENTS: dict[str, dict[str, str]] = {
 }
 
 
+# The first-party distributions built on this one and what they ship: a config naming one of these while its
+# distribution is not installed is told the install command (vidcore's registry asks the plugins, not a table).
+FAMILY_COMPONENTS: dict[str, tuple[str, ...]] = {
+    "vidcore-tsn": ("Recognizer2D", "ResNet", "TSNHead", "AvgConsensus", "CrossEntropyLoss", "BCELossWithLogits"),
+    "vidcore-tsm": ("ResNetTSM", "TSMHead", "TSMOptimWrapperConstructor"),
+    "vidcore-tensorboard": ("TensorboardVisBackend",),
+    "vidcore-wandb": ("WandbVisBackend",),
+}
+
+
 @hookimpl
 def vidcore_register(registry: Any) -> None:
     for kind, components in COMPONENTS.items():
         registry.register_many(kind, components)
+    registry.add_install_hints(FAMILY_COMPONENTS)
 
 
 @hookimpl

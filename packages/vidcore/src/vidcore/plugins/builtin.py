@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ..hooks import BUILTIN_HOOK_MODULES
 from ..registry.registry import Registry
 from .markers import hookimpl
 
@@ -12,6 +11,10 @@ _TORCH_OPTIMIZERS = (
     "SGD", "Adam", "AdamW", "Adamax", "Adagrad", "Adadelta", "ASGD", "NAdam", "RAdam", "RMSprop", "Rprop",
     "LBFGS", "SparseAdam",
 )
+
+# Resolved through vidcore.hooks' lazy attributes, so this layer imports no hook module.
+_HOOKS = ("RuntimeInfoHook", "IterTimerHook", "LoggerHook", "CheckpointHook", "ParamSchedulerHook",
+          "DistSamplerSeedHook", "EMAHook", "EarlyStoppingHook")
 
 _SCHEDULES = ("Constant", "Linear", "Exponential", "Step", "MultiStep", "CosineAnnealing", "CosineRestart", "Poly")
 _SCHEDULER_MODULE = "vidcore.optim.scheduler"
@@ -32,7 +35,7 @@ CORE_COMPONENTS: dict[str, dict[str, str]] = {
         **{f"{name}ParamScheduler": f"{_SCHEDULER_MODULE}.param_scheduler:{name}ParamScheduler"
            for name in _SCHEDULES},
     },
-    "hooks": {name: f"vidcore.hooks.{module}:{name}" for name, module in BUILTIN_HOOK_MODULES.items()},
+    "hooks": {name: f"vidcore.hooks:{name}" for name in _HOOKS},
     "loops": {name: f"vidcore.runner.loops:{name}"
               for name in ("EpochBasedTrainLoop", "IterBasedTrainLoop", "ValLoop", "TestLoop")},
     "samplers": {name: f"vidcore.runner.samplers:{name}" for name in ("DefaultSampler", "InfiniteSampler")},

@@ -6,12 +6,13 @@ import argparse
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Mapping
 
 import pluggy
 
 from ..errors import PluginError, VidcoreError
-from ..registry.registry import Entry, Registry, normalize_dist
+from ..names import normalize_dist
+from ..registry.registry import Entry, Registry
 from . import hookspecs
 from .discovery import PluginEntryPoint, scan_entry_points
 from .markers import PROJECT_NAME
@@ -73,6 +74,11 @@ class Registrar:
     def register_many(self, kind: str, targets: dict[str, Any]) -> None:
         for name, target in targets.items():
             self.register(kind, name, target)
+
+    def add_install_hints(self, names_by_dist: Mapping[str, Iterable[str]]) -> None:
+        """Name components that other distributions ship ({dist: names}), so that a config using one of them
+        while that distribution is not installed gets its install command."""
+        self._registry.add_install_hints(names_by_dist)
 
     def roll_back(self) -> None:
         for entry in self.added:

@@ -37,8 +37,9 @@ from ..hooks.checkpoint_hook import write_last_checkpoint
 from ..keypath import KeyPart, format_key_path
 from ..model import BaseDataPreprocessor
 from ..plain_data import to_plain
+from ..plugins import default_registry
 from ..randomness import set_random_seed
-from ..registry import Registry, default_registry
+from ..registry import Registry
 from ..visualization import Visualizer
 from . import components
 from .checkpointing import find_resume_checkpoint, make_checkpoint, restore_checkpoint

@@ -23,7 +23,7 @@ class Compose:
         self.transforms: list[Callable[[dict], dict]] = []
         for index, transform in enumerate(transforms):
             if isinstance(transform, Mapping):
-                from vidcore.registry import default_registry
+                from vidcore.plugins import default_registry
 
                 transform = default_registry().build(transform, "transforms", key_path=("pipeline", index))
             if not callable(transform):

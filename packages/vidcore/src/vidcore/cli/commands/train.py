@@ -46,8 +46,8 @@ def _load(args: argparse.Namespace) -> tuple[dict[str, Any], Any]:
     config that needs their components fails, with the cause).
     """
     from ...config import load_config
+    from ...plugins import default_registry
     from ...plugins.manager import get_plugin_manager
-    from ...registry import default_registry
 
     default_registry().ensure_loaded()
     get_plugin_manager().warn_failures()
