@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from vidcore.testing import encode_video, run_vidcore
+from vidcore_testing import encode_video, run_vidcore
 
 pytestmark = pytest.mark.slow
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from vidcore.errors import ConfigError, DataError
-from vidcore.testing import check_transform
+from vidcore_testing import check_transform
 from vidcore_video.transforms.compose import Compose
 from vidcore_video.transforms.erasing import RandomErasing
 from vidcore_video.transforms.torchvision_wrappers import PytorchVideoWrapper, TorchVisionWrapper
