@@ -102,9 +102,13 @@ def test_a_missing_flow_image_names_its_file(flow_root, tmp_path):
         dataset(tmp_path / "copy")[0]
 
 
-def test_preprocessor_names_the_channel_count_flow_needs():
-    preprocessor = ActionDataPreprocessor(mean=[128, 128], std=[128, 128])
-    with pytest.raises(DataError, match="2 values for inputs with 10 channels"):
-        preprocessor({"inputs": torch.zeros(1, 3, 10, 8, 8, dtype=torch.uint8)})
+def test_preprocessor_normalises_stacked_flow_per_channel_or_per_direction():
+    inputs = torch.full((1, 3, 10, 8, 8), 192, dtype=torch.uint8)
+    inputs[:, :, 1::2] = 64  # y channels
     ten = ActionDataPreprocessor(mean=[128] * 10, std=[128] * 10)
-    assert ten({"inputs": torch.full((1, 3, 10, 8, 8), 192, dtype=torch.uint8)})["inputs"].eq(0.5).all()
+    expected = torch.tensor([0.5, -0.5] * 5).view(1, 1, 10, 1, 1).expand(1, 3, 10, 8, 8)
+    assert torch.equal(ten({"inputs": inputs})["inputs"], expected)
+    xy = ActionDataPreprocessor(mean=[128, 128], std=[128, 128], format_shape="NCHW_Flow")  # 0.x's two values
+    assert torch.equal(xy({"inputs": inputs})["inputs"], expected)
+    with pytest.raises(DataError, match="mean and std have 3 values for inputs with 10 channels"):
+        ActionDataPreprocessor(mean=[1, 2, 3], std=[1, 1, 1])({"inputs": inputs})
