@@ -23,7 +23,7 @@ class Recorder:
 def test_registers_every_kind_lazily():
     recorder = Recorder()
     vidcore_register(recorder)
-    assert set(recorder.calls) == {"datasets", "transforms", "models", "metrics", "hooks"}
+    assert set(recorder.calls) == {"datasets", "transforms", "models", "metrics", "hooks", "visualizers"}
     assert recorder.calls["hooks"] == {"VisualizationHook": "vidcore_video.visualization_hook:VisualizationHook"}
     targets = [target for kind in recorder.calls.values() for target in kind.values()]
     assert all(isinstance(target, str) and ":" in target for target in targets)

@@ -16,6 +16,7 @@ COMPONENTS: dict[str, dict[str, str]] = {
         "VideoDataset": "vidcore_video.datasets.video_dataset:VideoDataset",
         "RawframeDataset": "vidcore_video.datasets.rawframe_dataset:RawframeDataset",
         "SyntheticVideoDataset": "vidcore_video.datasets.synthetic:SyntheticVideoDataset",
+        "RepeatAugDataset": "vidcore_video.datasets.repeat_aug_dataset:RepeatAugDataset",
     },
     "transforms": {
         "SampleFrames": f"{_T}.sampling:SampleFrames",
@@ -54,6 +55,9 @@ COMPONENTS: dict[str, dict[str, str]] = {
     },
     "hooks": {
         "VisualizationHook": "vidcore_video.visualization_hook:VisualizationHook",
+    },
+    "visualizers": {
+        "ActionVisualizer": "vidcore_video.action_visualizer:ActionVisualizer",
     },
 }
 

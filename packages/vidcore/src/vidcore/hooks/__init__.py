@@ -19,6 +19,7 @@ BUILTIN_HOOK_MODULES = {
     "DistSamplerSeedHook": "sampler_seed_hook",
     "EMAHook": "ema_hook",
     "EarlyStoppingHook": "early_stopping_hook",
+    "SyncBuffersHook": "sync_buffers_hook",
 }
 
 __all__ = ["Hook", "HOOK_POINTS", "Priority", "get_priority", *BUILTIN_HOOK_MODULES]

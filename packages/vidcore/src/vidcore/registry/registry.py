@@ -19,6 +19,7 @@ KINDS: tuple[str, ...] = (
     "transforms",
     "hooks",
     "vis_backends",
+    "visualizers",
     "metrics",
     "optimizers",
     "optim_wrappers",
@@ -102,6 +103,7 @@ class Registry:
         self._lock = threading.RLock()
         self.load_failures: list[str] = []  # one line per plugin that failed, shown with unknown names
         self.install_hints: dict[str, str] = {}  # component name -> the distribution that ships it
+        self.disabled: dict[str, str] = {}  # installed distributions left out -> the setting that did it
 
     # --- registration -------------------------------------------------------------------------------
     @property
@@ -249,7 +251,13 @@ class Registry:
             return f"{kind} '{short}' is not registered by {dist} (it is registered by {owners})"
         message = f"unknown {kind} type '{name}'"
         elsewhere = [other for other in self.kinds_of(short) if other != kind]
+        provider = self.install_hints.get(short)
         hint = self.install_hint(short)
+        if provider and provider in self.disabled:  # installed: pip install would not help
+            setting = self.disabled[provider]
+            action = ("remove it from VIDCORE_DISABLE_PLUGINS" if setting.startswith("VIDCORE_DISABLE_PLUGINS")
+                      else "add it to VIDCORE_PLUGINS")
+            hint = f"{provider}, which is installed but left out by {setting}; {action}"
         # a first-party name that is merely not installed needs the install line, not look-alikes
         suggestions = [] if hint and not elsewhere else close_matches(short, self._entries[kind])
         if suggestions:
@@ -257,7 +265,8 @@ class Registry:
         if elsewhere:
             message += f" ('{short}' is registered as {', '.join(elsewhere)}, not {kind})"
         if hint and not elsewhere:
-            message += f"; it is provided by a distribution that is not installed or not loaded: {hint}"
+            message += (f"; it is provided by {hint}" if provider in self.disabled else
+                        f"; it is provided by a distribution that is not installed or not loaded: {hint}")
         if self.load_failures:
             message += "; plugins that failed to load: " + "; ".join(self.load_failures)
         return message

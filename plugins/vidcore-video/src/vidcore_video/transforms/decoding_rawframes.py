@@ -59,11 +59,17 @@ class RawFrameDecode:
         unique, inverse = np.unique(inds, return_inverse=True)
         clip: np.ndarray | None = None
         for slot, index in enumerate(unique):
-            if modality == "Flow":
-                path, frame = self._read_flow(frame_dir, template, int(index) + offset)
-            else:
-                path = os.path.join(frame_dir, _frame_name(template, None, int(index) + offset))
-                frame = self._read(path)
+            try:
+                if modality == "Flow":
+                    path, frame = self._read_flow(frame_dir, template, int(index) + offset)
+                else:
+                    path = os.path.join(frame_dir, _frame_name(template, None, int(index) + offset))
+                    frame = self._read(path)
+            except FileNotFoundError as missing:
+                listed = results.get("total_frames")
+                raise DecodeError(str(missing.args[0]), "frame file not found" + (
+                    f" (frame {int(index)} of the {listed} its annotation lists for {frame_dir})" if listed else "")
+                ) from None
             if clip is None:
                 clip = np.empty((len(unique),) + frame.shape, dtype=np.uint8)
             elif frame.shape != clip.shape[1:]:
@@ -88,10 +94,12 @@ class RawFrameDecode:
         return x_path, np.stack([x_flow, y_flow], axis=-1)
 
     def _read(self, path: str, gray: bool = False) -> np.ndarray:
+        """The image at `path` as (H, W, 3) RGB, or (H, W) with `gray`; FileNotFoundError(path) when missing,
+        DecodeError when unreadable."""
         try:
             frame = self._reader_for(path, gray)(path)
         except FileNotFoundError:
-            raise DecodeError(path, "frame file not found") from None
+            raise FileNotFoundError(path) from None
         except DecodeError:
             raise
         except Exception as exc:
