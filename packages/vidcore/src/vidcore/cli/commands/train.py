@@ -113,10 +113,10 @@ def test(args: argparse.Namespace) -> int:
         raise CheckpointError(f"{args.checkpoint}: checkpoint file not found")
     if args.dump and os.path.splitext(args.dump)[1].lower() not in DUMP_SUFFIXES:
         raise ConfigError(f"--dump {args.dump}: expected a .json or .pkl file name")
-    from ...runner import Runner
-
     if args.dump_confusion and os.path.splitext(args.dump_confusion)[1].lower() not in (".csv", ".npy"):
         raise ConfigError(f"--dump-confusion {args.dump_confusion}: expected a .csv or .npy file name")
+    from ...runner import Runner
+
     cfg, config = _load(args)
     cfg["load_from"] = args.checkpoint
     cfg["resume"] = False
