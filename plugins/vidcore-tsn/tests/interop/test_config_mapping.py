@@ -98,7 +98,8 @@ def test_read_base_config_maps(read_base_config):
         {"type": "CosineRestartLR", "periods": [4, 4], "restart_weights": [1, 0.5], "by_epoch": True, "begin": 0,
          "end": 8, "eta_min_ratio": 0.01}]),
     ("dict(policy='CosineAnnealing', min_lr=1e-5, by_epoch=False)", 8, [
-        {"type": "CosineAnnealingLR", "T_max": 8, "by_epoch": False, "begin": 0, "end": 8, "eta_min": 1e-5}]),
+        {"type": "CosineAnnealingLR", "T_max": 8, "by_epoch": True, "convert_to_iter_based": True, "begin": 0,
+         "end": 8, "eta_min": 1e-5}]),
     ("dict(policy='poly', power=0.9, min_lr=1e-4)", 8, [
         {"type": "PolyLR", "power": 0.9, "eta_min": 1e-4, "by_epoch": True, "begin": 0, "end": 8}]),
     ("dict(policy='step', step=[1], warmup='constant', warmup_iters=2, warmup_ratio=0.3, warmup_by_epoch=True)", 4, [
@@ -242,7 +243,7 @@ def test_runtime_keys(migrate):
         "seed = 3\ndeterministic = True\ngpu_ids = range(1)\nfind_unused_parameters = True\n"
         "custom_imports = dict(imports=['my_module'])\nlauncher = 'pytorch'\nsomething_else = 1\n"
         "auto_scale_lr = dict(enable=True, base_batch_size=64)\n")
-    assert cfg["load_from"] == "work/epoch_3.pth" and cfg["resume"] is True
+    assert cfg["resume"] == "work/epoch_3.pth" and "load_from" not in cfg  # resumes from that file, not the work dir
     assert cfg["env_cfg"] == {"cudnn_benchmark": True}
     assert cfg["randomness"] == {"seed": 3, "deterministic": True}
     text = warning_texts(diagnostics)

@@ -43,6 +43,9 @@ _ORIGIN_ALIASES = (
     ("runner", "train_cfg"), ("evaluation", "val_evaluator"), ("evaluation", "test_evaluator"),
     ("evaluation", "val_cfg"), ("checkpoint_config", "default_hooks"), ("log_config", "visualizer"),
 )
+# Keys that only a loop config (mmengine's train_cfg/val_cfg/test_cfg) has, never 0.x's model settings.
+_LOOP_KEYS = ("type", "max_epochs", "max_iters", "val_begin", "val_interval", "by_epoch", "dynamic_intervals",
+              "fp16")
 _LOGGER_BACKENDS = {"TensorboardLoggerHook": "TensorboardVisBackend", "WandbLoggerHook": "WandbVisBackend"}
 
 
@@ -55,6 +58,7 @@ def map_config(source: dict[str, Any], referenced: set[str], reporter: Reporter)
     out: dict[str, Any] = {}
     data_state = DataMapping()
 
+    _move_model_settings(src, reporter)
     blending = None
     if "model" in src:
         out["model"], blending = map_model(src.pop("model"), reporter)
@@ -69,6 +73,7 @@ def map_config(source: dict[str, Any], referenced: set[str], reporter: Reporter)
     for key in _PASS_THROUGH:
         if key in src:
             out[key] = src.pop(key)
+    _map_resume(src, out, reporter)
     _map_schedule(src, out, reporter)
     _map_evaluation(src, out, reporter)
     _map_hooks(src, out, reporter)
@@ -76,6 +81,46 @@ def map_config(source: dict[str, Any], referenced: set[str], reporter: Reporter)
     _report_leftovers(src, referenced, reporter)
     drop_empty(out)
     return {key: out[key] for key in [*OUTPUT_ORDER, *sorted(set(out) - set(OUTPUT_ORDER))] if key in out}
+
+
+def _looks_like_loop(value: Any) -> bool:
+    return isinstance(value, dict) and (not value or any(key in value for key in _LOOP_KEYS))
+
+
+def _move_model_settings(src: dict[str, Any], reporter: Reporter) -> None:
+    """mmaction2 0.x also read the model's training/testing settings from top-level `train_cfg`/`test_cfg`
+    (`test_cfg = dict(average_clips='prob')`); vidcore (as 1.x) has its loops there, so they move into `model`."""
+    for key in ("train_cfg", "test_cfg"):
+        if key not in src or _looks_like_loop(src[key]):
+            continue
+        value = src.pop(key)
+        if value is None:
+            reporter.warn(key, f"{key} = None (mmaction2 0.x: no model {key.split('_')[0]}ing settings); dropped: "
+                          "in vidcore this key is the loop's config"
+                          + (", built from total_epochs / runner" if key == "train_cfg" else ""), dropped=True)
+            continue
+        model = src.get("model")
+        if not isinstance(model, dict) or not isinstance(value, dict):
+            reporter.warn(key, f"{value!r} is neither a loop config nor model settings; dropped", dropped=True)
+            continue
+        merged = dict(value)
+        if isinstance(model.get(key), dict):
+            merged.update(model[key])
+        model[key] = merged
+        reporter.note(key, f"mmaction2 0.x model settings -> model.{key}")
+
+
+def _map_resume(src: dict[str, Any], out: dict[str, Any], reporter: Reporter) -> None:
+    """0.x `resume_from = path` and mmengine's `resume = True` + `load_from = path` both resume from that
+    checkpoint; vidcore's `resume: true` looks in the work dir, so the path goes into `resume`."""
+    resume_from = src.pop("resume_from", None)
+    if resume_from:
+        out["resume"] = resume_from
+        reporter.note("resume_from", f"-> resume: {resume_from} (resumes from that checkpoint)")
+    elif out.get("resume") is True and isinstance(out.get("load_from"), str) and out["load_from"]:
+        out["resume"] = out["load_from"]
+        reporter.note("resume", f"resume = True with load_from = {out['load_from']} (mmengine resumes from "
+                      f"load_from) -> resume: {out['load_from']}")
 
 
 def drop_empty(cfg: dict[str, Any]) -> dict[str, Any]:
@@ -123,7 +168,7 @@ def _map_schedule(src: dict[str, Any], out: dict[str, Any], reporter: Reporter) 
         if schedulers:
             out["param_scheduler"] = schedulers
     if "momentum_config" in src:
-        reporter.warn("momentum_config", "momentum schedules have no vidcore equivalent; dropped")
+        reporter.warn("momentum_config", "momentum schedules have no vidcore equivalent; dropped", dropped=True)
         src.pop("momentum_config")
 
 
@@ -138,7 +183,7 @@ def _map_evaluation(src: dict[str, Any], out: dict[str, Any], reporter: Reporter
         _add_test_loop(out)
         return
     if not isinstance(evaluation, dict):
-        reporter.warn("evaluation", f"expected a dict, got {type(evaluation).__name__}; dropped")
+        reporter.warn("evaluation", f"expected a dict, got {type(evaluation).__name__}; dropped", dropped=True)
         return
     evaluation = dict(evaluation)
     metric = {"type": "AccMetric"}
@@ -147,13 +192,7 @@ def _map_evaluation(src: dict[str, Any], out: dict[str, Any], reporter: Reporter
         metric["metric_list"] = [metrics] if isinstance(metrics, str) else list(metrics)
     if "metric_options" in evaluation:
         metric["metric_options"] = evaluation.pop("metric_options")
-    train_cfg = out.setdefault("train_cfg", {})
-    if "interval" in evaluation:
-        train_cfg["val_interval"] = evaluation.pop("interval")
-    if "start" in evaluation:
-        train_cfg["val_begin"] = evaluation.pop("start")
-    if not evaluation.pop("by_epoch", True):
-        reporter.warn("evaluation.by_epoch", "validation by iterations follows train_cfg.val_interval of the loop")
+    _map_validation_schedule(evaluation, out.setdefault("train_cfg", {}), reporter)
     checkpoint = out.setdefault("default_hooks", {}).setdefault("checkpoint", {"type": "CheckpointHook"})
     save_best = evaluation.pop("save_best", None)
     if save_best is not None:
@@ -163,7 +202,7 @@ def _map_evaluation(src: dict[str, Any], out: dict[str, Any], reporter: Reporter
     if "rule" in evaluation:
         checkpoint["rule"] = evaluation.pop("rule")
     for key in evaluation:
-        reporter.warn(f"evaluation.{key}", "no vidcore equivalent; dropped")
+        reporter.warn(f"evaluation.{key}", "no vidcore equivalent; dropped", dropped=True)
     if has_val:
         out.setdefault("val_evaluator", metric)
         out.setdefault("val_cfg", {"type": "ValLoop"})
@@ -172,6 +211,33 @@ def _map_evaluation(src: dict[str, Any], out: dict[str, Any], reporter: Reporter
     if "test_dataloader" in out:
         out.setdefault("test_evaluator", copy.deepcopy(metric))
     _add_test_loop(out)
+
+
+def _map_validation_schedule(evaluation: dict[str, Any], train_cfg: dict[str, Any], reporter: Reporter) -> None:
+    """`evaluation.interval/start/by_epoch` -> `train_cfg.val_interval/val_begin`, counted as the loop counts.
+
+    An epoch-based loop validates after epochs only: validation every N iterations of an epoch-based run
+    cannot be expressed, so it validates after every epoch, with a warning (never every N epochs).
+    """
+    interval, start = evaluation.pop("interval", None), evaluation.pop("start", None)
+    by_epoch = evaluation.pop("by_epoch", True)
+    iter_loop = train_cfg.get("type") == "IterBasedTrainLoop"
+    if not by_epoch and not iter_loop:
+        if interval is not None or start is not None:
+            reporter.warn("evaluation.by_epoch", f"validation every {interval or 1} iterations"
+                          + (f" from iteration {start}" if start is not None else "")
+                          + " cannot be expressed in vidcore's epoch-based loop (it validates after epochs); "
+                          "validating after every epoch instead — set train_cfg.val_interval, or use "
+                          f"IterBasedTrainLoop with max_iters and val_interval: {interval or 1}", dropped=True)
+        return
+    if interval is not None:
+        train_cfg["val_interval"] = interval
+    if start is not None:
+        train_cfg["val_begin"] = start
+        step = interval or 1
+        if isinstance(start, int) and isinstance(step, int) and start % step:
+            reporter.warn("evaluation.start", f"mmaction2 0.x validated at {start}, {start + step}, ...; vidcore "
+                          f"validates at the multiples of {step} from {start} on")
 
 
 def _add_test_loop(out: dict[str, Any]) -> None:
@@ -202,7 +268,8 @@ def _map_hooks(src: dict[str, Any], out: dict[str, Any], reporter: Reporter) -> 
         backends = []
         for index, hook in enumerate(log_config.pop("hooks", []) or []):
             kind = hook.get("type") if isinstance(hook, dict) else None
-            if kind == "TextLoggerHook":
+            if kind == "TextLoggerHook":  # its own settings (ignore_last, by_epoch, interval) win, as in mmcv
+                logger.update({arg: value for arg, value in hook.items() if arg != "type"})
                 continue
             if kind in _LOGGER_BACKENDS:
                 backend = {"type": _LOGGER_BACKENDS[kind]}
@@ -210,28 +277,26 @@ def _map_hooks(src: dict[str, Any], out: dict[str, Any], reporter: Reporter) -> 
                     backend["init_kwargs"] = hook["init_kwargs"]
                 backends.append(backend)
             else:
-                reporter.warn(f"log_config.hooks[{index}]", f"logger hook {kind} has no vidcore equivalent; dropped")
+                reporter.warn(f"log_config.hooks[{index}]", f"logger hook {kind} has no vidcore equivalent; dropped",
+                              dropped=True)
         if backends:
             out.setdefault("visualizer", {}).setdefault("vis_backends", []).extend(backends)
         for key in log_config:
-            reporter.warn(f"log_config.{key}", "no vidcore equivalent; dropped")
+            reporter.warn(f"log_config.{key}", "no vidcore equivalent; dropped", dropped=True)
 
 
 def _map_runtime(src: dict[str, Any], out: dict[str, Any], reporter: Reporter) -> None:
     for key, why in _NOT_NEEDED.items():
         if key in src:
-            reporter.note(key, f"dropped: {why}")
+            reporter.note(key, f"dropped: {why}", dropped=True)
             src.pop(key)
-    if "resume_from" in src:
-        resume_from = src.pop("resume_from")
-        if resume_from:
-            out["load_from"], out["resume"] = resume_from, True
     if "workflow" in src:
         workflow = src.pop("workflow")
         if any(isinstance(step, (list, tuple)) and step and step[0] != "train" for step in workflow or []):
-            reporter.note("workflow", "validation runs per val_cfg / train_cfg.val_interval; workflow dropped")
+            reporter.note("workflow", "validation runs per val_cfg / train_cfg.val_interval; workflow dropped",
+                          dropped=True)
         else:
-            reporter.note("workflow", "dropped: training is the only workflow")
+            reporter.note("workflow", "dropped: training is the only workflow", dropped=True)
     env = out.get("env_cfg") if isinstance(out.get("env_cfg"), dict) else {}
     if "cudnn_benchmark" in src:
         env["cudnn_benchmark"] = src.pop("cudnn_benchmark")
@@ -248,20 +313,20 @@ def _map_runtime(src: dict[str, Any], out: dict[str, Any], reporter: Reporter) -
     if "log_processor" in src:
         processor = src.pop("log_processor")
         if isinstance(processor, dict) and processor.get("window_size", 20) == 20:
-            reporter.note("log_processor", "dropped: vidcore's logger smooths over the logging interval")
+            reporter.note("log_processor", "dropped: vidcore's logger smooths over the logging interval", dropped=True)
         else:
-            reporter.warn("log_processor", f"{processor!r} has no vidcore equivalent; dropped")
+            reporter.warn("log_processor", f"{processor!r} has no vidcore equivalent; dropped", dropped=True)
     if "auto_scale_lr" in src:
         scale = src.pop("auto_scale_lr")
         if isinstance(scale, dict) and scale.get("enable"):
             reporter.warn("auto_scale_lr", "automatic lr scaling is not supported; scale the lr by hand")
         else:
-            reporter.note("auto_scale_lr", "dropped: disabled")
+            reporter.note("auto_scale_lr", "dropped: disabled", dropped=True)
     if "custom_imports" in src:
-        reporter.warn("custom_imports", "mmaction2 modules register with mmengine, not vidcore; dropped")
+        reporter.warn("custom_imports", "mmaction2 modules register with mmengine, not vidcore; dropped", dropped=True)
         src.pop("custom_imports")
     if "find_unused_parameters" in src:
-        reporter.warn("find_unused_parameters", "not supported by vidcore's DDP wrapper; dropped")
+        reporter.warn("find_unused_parameters", "not supported by vidcore's DDP wrapper; dropped", dropped=True)
         src.pop("find_unused_parameters")
 
 
@@ -273,11 +338,11 @@ def _map_visualizer(src: dict[str, Any], out: dict[str, Any], reporter: Reporter
         visualizer = dict(visualizer)
         kind = visualizer.pop("type", None)
         if kind not in (None, "Visualizer", "ActionVisualizer"):
-            reporter.warn("visualizer.type", f"visualizer {kind} has no vidcore equivalent; dropped")
+            reporter.warn("visualizer.type", f"visualizer {kind} has no vidcore equivalent; dropped", dropped=True)
         backends = visualizer.pop("vis_backends", backends)
         visualizer.pop("name", None)
         for key in visualizer:
-            reporter.warn(f"visualizer.{key}", "no vidcore equivalent; dropped")
+            reporter.warn(f"visualizer.{key}", "no vidcore equivalent; dropped", dropped=True)
     if isinstance(backends, list):
         existing = result.setdefault("vis_backends", [])
         existing[:0] = [b for b in backends if b not in existing]
@@ -285,7 +350,8 @@ def _map_visualizer(src: dict[str, Any], out: dict[str, Any], reporter: Reporter
 
 def _report_leftovers(src: dict[str, Any], referenced: set[str], reporter: Reporter) -> None:
     helpers = sorted(key for key in src if key in referenced)
+    reporter.helpers = helpers
     if helpers:
         reporter.note(", ".join(helpers), "helper variables, inlined where they were used")
     for key in sorted(set(src) - set(helpers)):
-        reporter.warn(key, "not an mmaction2 setting vidcore knows, and no other key uses it; dropped")
+        reporter.warn(key, "not an mmaction2 setting vidcore knows, and no other key uses it; dropped", dropped=True)
