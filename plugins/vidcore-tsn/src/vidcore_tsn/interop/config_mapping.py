@@ -83,6 +83,16 @@ def map_config(source: dict[str, Any], referenced: set[str], reporter: Reporter)
     return {key: out[key] for key in [*OUTPUT_ORDER, *sorted(set(out) - set(OUTPUT_ORDER))] if key in out}
 
 
+def _section(out: dict[str, Any], key: str, reporter: Reporter) -> dict[str, Any]:
+    """`out[key]` as a dict to add settings to; a value of another type there is replaced, with a warning."""
+    value = out.get(key)
+    if not isinstance(value, dict):
+        if value is not None:
+            reporter.warn(key, f"expected a dict, got {value!r}; replaced by the mapped settings", dropped=True)
+        value = out[key] = {}
+    return value
+
+
 def _looks_like_loop(value: Any) -> bool:
     return isinstance(value, dict) and (not value or any(key in value for key in _LOOP_KEYS))
 
@@ -159,10 +169,10 @@ def _map_schedule(src: dict[str, Any], out: dict[str, Any], reporter: Reporter) 
     if any(key in src for key in ("optimizer", "optimizer_config", "fp16")):
         wrapper = map_optimizer(src.pop("optimizer", None), src.pop("optimizer_config", None),
                                 src.pop("fp16", None), reporter)
-        out.setdefault("optim_wrapper", {}).update(wrapper)
+        _section(out, "optim_wrapper", reporter).update(wrapper)
     if "total_epochs" in src or "runner" in src:
-        out.setdefault("train_cfg", {}).update(map_runner(src.pop("total_epochs", None), src.pop("runner", None),
-                                                          reporter))
+        loop = map_runner(src.pop("total_epochs", None), src.pop("runner", None), reporter)
+        _section(out, "train_cfg", reporter).update(loop)
     if "lr_config" in src:
         schedulers = map_lr_config(src.pop("lr_config"), out.get("train_cfg", {}), reporter)
         if schedulers:
@@ -189,11 +199,12 @@ def _map_evaluation(src: dict[str, Any], out: dict[str, Any], reporter: Reporter
     metric = {"type": "AccMetric"}
     metrics = evaluation.pop("metrics", None)
     if metrics is not None:
-        metric["metric_list"] = [metrics] if isinstance(metrics, str) else list(metrics)
+        metric["metric_list"] = list(metrics) if isinstance(metrics, (list, tuple)) else [metrics]
     if "metric_options" in evaluation:
         metric["metric_options"] = evaluation.pop("metric_options")
-    _map_validation_schedule(evaluation, out.setdefault("train_cfg", {}), reporter)
-    checkpoint = out.setdefault("default_hooks", {}).setdefault("checkpoint", {"type": "CheckpointHook"})
+    _map_validation_schedule(evaluation, _section(out, "train_cfg", reporter), reporter)
+    checkpoint = _section(_section(out, "default_hooks", reporter), "checkpoint", reporter)
+    checkpoint.setdefault("type", "CheckpointHook")
     save_best = evaluation.pop("save_best", None)
     if save_best is not None:
         checkpoint["save_best"] = _METRIC_NAMES.get(save_best, save_best)
@@ -247,27 +258,34 @@ def _add_test_loop(out: dict[str, Any]) -> None:
 
 
 def _map_hooks(src: dict[str, Any], out: dict[str, Any], reporter: Reporter) -> None:
-    hooks = out.setdefault("default_hooks", {})
+    hooks = _section(out, "default_hooks", reporter)
     if "default_hooks" in src:  # 1.x
-        for name, hook in src.pop("default_hooks").items():
+        configured = src.pop("default_hooks")
+        if not isinstance(configured, dict):
+            reporter.warn("default_hooks", f"expected a dict of hooks, got {configured!r}; dropped", dropped=True)
+            configured = {}
+        for name, hook in configured.items():
             if isinstance(hooks.get(name), dict) and isinstance(hook, dict):
                 hooks[name] = {**hook, **hooks[name]}
             else:
                 hooks[name] = hook
     checkpoint_config = src.pop("checkpoint_config", None)
     if isinstance(checkpoint_config, dict):
-        checkpoint = hooks.setdefault("checkpoint", {"type": "CheckpointHook"})
+        checkpoint = _section(hooks, "checkpoint", reporter)
+        checkpoint.setdefault("type", "CheckpointHook")
         for key, value in checkpoint_config.items():
             checkpoint.setdefault(key, value)
     log_config = src.pop("log_config", None)
     if isinstance(log_config, dict):
         log_config = dict(log_config)
-        logger = hooks.setdefault("logger", {"type": "LoggerHook"})
+        logger = _section(hooks, "logger", reporter)
+        logger.setdefault("type", "LoggerHook")
         if "interval" in log_config:
             logger["interval"] = log_config.pop("interval")
         backends = []
-        for index, hook in enumerate(log_config.pop("hooks", []) or []):
-            kind = hook.get("type") if isinstance(hook, dict) else None
+        logger_hooks = log_config.pop("hooks", None) or []
+        for index, hook in enumerate(logger_hooks if isinstance(logger_hooks, (list, tuple)) else [logger_hooks]):
+            kind = hook.get("type") if isinstance(hook, dict) and isinstance(hook.get("type"), str) else None
             if kind == "TextLoggerHook":  # its own settings (ignore_last, by_epoch, interval) win, as in mmcv
                 logger.update({arg: value for arg, value in hook.items() if arg != "type"})
                 continue
@@ -280,7 +298,10 @@ def _map_hooks(src: dict[str, Any], out: dict[str, Any], reporter: Reporter) -> 
                 reporter.warn(f"log_config.hooks[{index}]", f"logger hook {kind} has no vidcore equivalent; dropped",
                               dropped=True)
         if backends:
-            out.setdefault("visualizer", {}).setdefault("vis_backends", []).extend(backends)
+            visualizer = _section(out, "visualizer", reporter)
+            if not isinstance(visualizer.get("vis_backends"), list):
+                visualizer["vis_backends"] = []
+            visualizer["vis_backends"].extend(backends)
         for key in log_config:
             reporter.warn(f"log_config.{key}", "no vidcore equivalent; dropped", dropped=True)
 
@@ -292,7 +313,8 @@ def _map_runtime(src: dict[str, Any], out: dict[str, Any], reporter: Reporter) -
             src.pop(key)
     if "workflow" in src:
         workflow = src.pop("workflow")
-        if any(isinstance(step, (list, tuple)) and step and step[0] != "train" for step in workflow or []):
+        steps = workflow if isinstance(workflow, (list, tuple)) else []
+        if any(isinstance(step, (list, tuple)) and step and step[0] != "train" for step in steps):
             reporter.note("workflow", "validation runs per val_cfg / train_cfg.val_interval; workflow dropped",
                           dropped=True)
         else:
@@ -307,7 +329,7 @@ def _map_runtime(src: dict[str, Any], out: dict[str, Any], reporter: Reporter) -
         out["env_cfg"] = env
     for key in ("seed", "deterministic"):
         if key in src:
-            out.setdefault("randomness", {})[key] = src.pop(key)
+            _section(out, "randomness", reporter)[key] = src.pop(key)
     if "visualizer" in src or "vis_backends" in src:
         _map_visualizer(src, out, reporter)
     if "log_processor" in src:
@@ -333,7 +355,7 @@ def _map_runtime(src: dict[str, Any], out: dict[str, Any], reporter: Reporter) -
 def _map_visualizer(src: dict[str, Any], out: dict[str, Any], reporter: Reporter) -> None:
     visualizer = src.pop("visualizer", None)
     backends = src.pop("vis_backends", None)
-    result = out.setdefault("visualizer", {})
+    result = _section(out, "visualizer", reporter)
     if isinstance(visualizer, dict):
         visualizer = dict(visualizer)
         kind = visualizer.pop("type", None)
@@ -344,7 +366,9 @@ def _map_visualizer(src: dict[str, Any], out: dict[str, Any], reporter: Reporter
         for key in visualizer:
             reporter.warn(f"visualizer.{key}", "no vidcore equivalent; dropped", dropped=True)
     if isinstance(backends, list):
-        existing = result.setdefault("vis_backends", [])
+        if not isinstance(result.get("vis_backends"), list):
+            result["vis_backends"] = []
+        existing = result["vis_backends"]
         existing[:0] = [b for b in backends if b not in existing]
 
 

@@ -22,7 +22,7 @@ _LOADER_KEYS = {  # 0.x data / data.<split>_dataloader key -> vidcore dataloader
     "pin_memory": "pin_memory", "persistent_workers": "persistent_workers", "prefetch_factor": "prefetch_factor",
 }
 _DECODER_RENAMES = {"OpenCVInit": "DecordInit", "OpenCVDecode": "DecordDecode"}
-_PACK_KEYS = {"imgs", "label"}
+_PACK_KEYS = ("imgs", "label")  # what PackActionInputs packs
 
 
 @dataclass
@@ -51,6 +51,10 @@ def map_data(data: Any, reporter: Reporter, state: DataMapping) -> dict[str, Any
         dataset = data.pop(split)
         loader: dict[str, Any] = dict(defaults)
         shuffle = shuffle_default[split]
+        if not isinstance(overrides[split], dict):
+            reporter.warn(f"data.{split}_dataloader", f"expected a dict, got {overrides[split]!r}; dropped",
+                          dropped=True)
+            overrides[split] = {}
         for key, value in dict(overrides[split]).items():
             if key == "shuffle":
                 shuffle = bool(value)
@@ -145,9 +149,10 @@ def map_pipeline(pipeline: list[Any], key: str, reporter: Reporter, state: DataM
             reporter.note(where, f"{name} is not needed (PackActionInputs makes tensors); removed", dropped=True)
             continue
         if name == "Collect":
-            keys = set(step.get("keys", ()))
-            if keys - _PACK_KEYS:
-                reporter.warn(where, f"Collect keys {sorted(keys - _PACK_KEYS)} are not packed by PackActionInputs")
+            keys = step.get("keys", ())
+            unpacked = [key for key in keys if key not in _PACK_KEYS] if isinstance(keys, (list, tuple)) else [keys]
+            if unpacked:
+                reporter.warn(where, f"Collect keys {unpacked} are not packed by PackActionInputs")
             if not packed:
                 result.append({"type": "PackActionInputs"})
                 packed = True
@@ -189,7 +194,8 @@ def build_data_preprocessor(state: DataMapping, img_norm_cfg: Any, reporter: Rep
     preprocessor: dict[str, Any] = {"type": "ActionDataPreprocessor"}
     for name in ("mean", "std"):
         if name in settings:
-            preprocessor[name] = list(settings[name])
+            value = settings[name]
+            preprocessor[name] = list(value) if isinstance(value, (list, tuple)) else value
     if settings.get("to_bgr"):
         preprocessor["to_rgb"] = True  # both flip the channel order of the decoded frames
     for name in sorted(set(settings) - {"mean", "std", "to_bgr"}):

@@ -57,7 +57,7 @@ def map_model(model: Any, reporter: Reporter) -> tuple[dict[str, Any], dict[str,
 
 def _map_backbone(backbone: dict[str, Any], reporter: Reporter) -> dict[str, Any]:
     kind = backbone.get("type")
-    match = _TORCHVISION_BACKBONE.match(kind or "")
+    match = _TORCHVISION_BACKBONE.match(kind if isinstance(kind, str) else "")
     if match:
         reporter.note("model.backbone.type", f"{kind} -> ResNet(depth={match.group(1)}) (torchvision layout)")
         backbone["type"] = "ResNet"
