@@ -33,6 +33,15 @@ _NOT_NEEDED = {
     "gpu_ids": "devices come from torchrun / CUDA_VISIBLE_DEVICES",
     "log_level": "vidcore logs at INFO",
 }
+# mmaction2 settings with no vidcore counterpart that change training, and what the run does instead.
+_NO_EQUIVALENT = {
+    "multigrid": "multigrid training (SlowFast's varying clip shapes and batch sizes) has no vidcore equivalent; "
+                 "dropped: every iteration uses the pipeline's clip shape",
+    "precise_bn": "PreciseBN (recomputing BN statistics before validation) has no vidcore equivalent; dropped: "
+                  "validation uses the running statistics",
+    "omnisource": "OmniSource multi-source training has no vidcore equivalent; dropped",
+    "module_hooks": "module hooks (GPU normalization and the like) have no vidcore equivalent; dropped",
+}
 _METRIC_NAMES = {  # 0.x evaluation metric names in save_best -> mmaction2 1.x / vidcore AccMetric keys
     "top1_acc": "acc/top1", "top5_acc": "acc/top5", "mean_class_accuracy": "acc/mean1",
     "mean_average_precision": "acc/mean_average_precision",
@@ -113,10 +122,11 @@ def _move_model_settings(src: dict[str, Any], reporter: Reporter) -> None:
         if not isinstance(model, dict) or not isinstance(value, dict):
             reporter.warn(key, f"{value!r} is neither a loop config nor model settings; dropped", dropped=True)
             continue
-        merged = dict(value)
-        if isinstance(model.get(key), dict):
-            merged.update(model[key])
-        model[key] = merged
+        if model.get(key) and model[key] != value:  # mmaction2 0.x refuses both; the model's own are kept
+            reporter.warn(key, f"model settings {value!r} differ from model.{key} = {model[key]!r}; the latter is "
+                          "kept", dropped=True)
+            continue
+        model[key] = value
         reporter.note(key, f"mmaction2 0.x model settings -> model.{key}")
 
 
@@ -202,13 +212,18 @@ def _map_evaluation(src: dict[str, Any], out: dict[str, Any], reporter: Reporter
         metric["metric_list"] = list(metrics) if isinstance(metrics, (list, tuple)) else [metrics]
     if "metric_options" in evaluation:
         metric["metric_options"] = evaluation.pop("metric_options")
+    if "topk" in evaluation:  # 0.x's deprecated spelling of metric_options.top_k_accuracy.topk
+        options = metric.setdefault("metric_options", {})
+        if isinstance(options, dict) and isinstance(options.setdefault("top_k_accuracy", {}), dict):
+            options["top_k_accuracy"].setdefault("topk", evaluation.pop("topk"))
     _map_validation_schedule(evaluation, _section(out, "train_cfg", reporter), reporter)
     checkpoint = _section(_section(out, "default_hooks", reporter), "checkpoint", reporter)
     checkpoint.setdefault("type", "CheckpointHook")
     save_best = evaluation.pop("save_best", None)
     if save_best is not None:
-        checkpoint["save_best"] = _METRIC_NAMES.get(save_best, save_best)
-        if save_best not in _METRIC_NAMES and save_best != "auto":
+        known = isinstance(save_best, str) and save_best in _METRIC_NAMES
+        checkpoint["save_best"] = _METRIC_NAMES[save_best] if known else save_best
+        if not known and save_best != "auto":
             reporter.warn("evaluation.save_best", f"metric {save_best!r} kept as is; check it against AccMetric's keys")
     if "rule" in evaluation:
         checkpoint["rule"] = evaluation.pop("rule")
@@ -378,4 +393,7 @@ def _report_leftovers(src: dict[str, Any], referenced: set[str], reporter: Repor
     if helpers:
         reporter.note(", ".join(helpers), "helper variables, inlined where they were used")
     for key in sorted(set(src) - set(helpers)):
+        if key in _NO_EQUIVALENT:
+            reporter.warn(key, _NO_EQUIVALENT[key], dropped=True)
+            continue
         reporter.warn(key, "not an mmaction2 setting vidcore knows, and no other key uses it; dropped", dropped=True)

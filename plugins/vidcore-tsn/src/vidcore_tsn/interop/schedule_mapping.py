@@ -172,14 +172,14 @@ def _main_schedule(policy: Any, settings: dict[str, Any], span: _Span, reporter:
         floor = {} if min_lr is None else {"min_lr": min_lr}  # mmcv's lower bound of the step policy
         if isinstance(step, int):
             return {"type": "StepLR", "step_size": step, "gamma": gamma, **floor, **span.counted()}
-        return {"type": "MultiStepLR", "milestones": list(step or []), "gamma": gamma, **floor, **span.counted()}
+        return {"type": "MultiStepLR", "milestones": step or [], "gamma": gamma, **floor, **span.counted()}
     if policy in ("CosineAnnealing", "Cosine"):
         whole, length = span.whole_run("CosineAnnealing", reporter)
         scheduler = {"type": "CosineAnnealingLR", **({} if length is None else {"T_max": length}), **whole}
         return _with_minimum(scheduler, settings)
     if policy == "CosineRestart":
-        scheduler = {"type": "CosineRestartLR", "periods": list(settings.pop("periods", [])),
-                     "restart_weights": list(settings.pop("restart_weights", [1])), **span.counted()}
+        scheduler = {"type": "CosineRestartLR", "periods": settings.pop("periods", []),
+                     "restart_weights": settings.pop("restart_weights", [1]), **span.counted()}
         return _with_minimum(scheduler, settings)
     if policy == "Poly":
         whole, _ = span.whole_run("Poly", reporter)
