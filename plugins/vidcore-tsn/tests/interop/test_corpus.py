@@ -317,8 +317,8 @@ CASES = [
     v1("v1_unknown_key_is_warned", "log_procesor = dict(window_size=10)\n",
        warns=("log_procesor: not an mmaction2 setting vidcore knows",), absent=("log_procesor",)),
 ]
-RUN = {  # name -> batch size of the one training iteration
-    "v0_cosine_iteration_warmup": 4, "v0_iter_based_runner": 2, "v1_tsm_constructor": 4,
+RUN = {  # name -> batch size of the one training iteration (v0_cosine_iteration_warmup: in the resume test)
+    "v0_iter_based_runner": 2, "v1_tsm_constructor": 4,
 }
 
 
@@ -395,15 +395,16 @@ def test_corpus_config_trains_one_iteration(name, tmp_path, synthetic_roots, tin
 @pytest.mark.slow
 def test_resume_from_continues_from_that_checkpoint_in_an_empty_work_dir(tmp_path, synthetic_roots, tiny_options,
                                                                          write_case):
-    """mmaction2's `resume_from` resumes from the file even when the work dir is new: it never starts over."""
-    first = next(case for case in CASES if case.name == "v0_tsn_step")
+    """mmaction2's `resume_from` resumes from the file even when the work dir is new: it never starts over.
+    The first run trains an iteration-based cosine schedule with an epoch-based warmup (convert_to_iter_based)."""
+    first = next(case for case in CASES if case.name == "v0_cosine_iteration_warmup")
     output, _ = migrate_case(first, tmp_path, write_case)
     options = tiny_options(output, synthetic_roots, train_batch=4)
     assert vidcore("run", output, "--work-dir", tmp_path / "first", "--cfg-options", *options).returncode == 0
     checkpoint = tmp_path / "first" / "epoch_1.pth"
     assert checkpoint.is_file()
 
-    resumed = Case("v0_resume_run", "0.x", V0_DATA + f"resume_from = {str(checkpoint)!r}\n")
+    resumed = Case("v0_resume_run", "0.x", first.text + f"resume_from = {str(checkpoint)!r}\n")
     output, _ = migrate_case(resumed, tmp_path / "resumed", write_case)
     assert yaml.safe_load(output.read_text())["resume"] == str(checkpoint)
     options = [option.replace("train_cfg.max_epochs=1", "train_cfg.max_epochs=2") for option in
