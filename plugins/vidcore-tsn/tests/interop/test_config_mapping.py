@@ -90,7 +90,7 @@ def test_read_base_config_maps(read_base_config):
 
 @pytest.mark.parametrize("lr_config, total, expected", [
     ("dict(policy='step', step=[3, 6], gamma=0.5, warmup='linear', warmup_iters=100, warmup_ratio=0.01)", 8, [
-        {"type": "LinearLR", "start_factor": 0.01, "end_factor": 1.0, "by_epoch": False, "begin": 0, "end": 100},
+        {"type": "LinearLR", "start_factor": 0.01, "end_factor": 1.0, "by_epoch": False, "begin": 0, "end": 101},
         {"type": "MultiStepLR", "milestones": [3, 6], "gamma": 0.5, "by_epoch": True, "begin": 0, "end": 8}]),
     ("dict(policy='step', step=2)", 8, [
         {"type": "StepLR", "step_size": 2, "gamma": 0.1, "by_epoch": True, "begin": 0, "end": 8}]),
@@ -256,3 +256,52 @@ def test_warnings_carry_the_file_and_line_of_their_key(migrate):
     _, diagnostics = migrate("x = 1\n\nevaluation = dict(interval=1, weird=True)\n")
     assert any(str(item).endswith("cfg.py:3: evaluation.weird: no vidcore equivalent; dropped")
                for item in diagnostics.warnings)
+
+
+def _mmcv_lr(lr_config: dict, base: float, iteration: int, epoch_length: int, epochs: int) -> float:
+    """mmcv's learning rate at `iteration` for the policies below (written from mmcv's formulas)."""
+    import math
+
+    by_epoch = lr_config.get("by_epoch", True)
+    progress, total = (iteration // epoch_length, epochs) if by_epoch else (iteration, epochs * epoch_length)
+    policy, min_lr = lr_config["policy"], lr_config.get("min_lr", 0.0)
+    if policy == "step":
+        lr = max(base * 0.1 ** sum(progress >= step for step in lr_config["step"]), min_lr)
+    else:  # CosineAnnealing
+        lr = min_lr + (base - min_lr) * (1 + math.cos(math.pi * progress / total)) / 2
+    warmup_iters = lr_config.get("warmup_iters", 0)
+    if lr_config.get("warmup") == "linear" and iteration < warmup_iters:
+        lr *= 1 - (1 - iteration / warmup_iters) * (1 - lr_config["warmup_ratio"])
+    return lr
+
+
+@pytest.mark.parametrize("lr_config", [
+    dict(policy="CosineAnnealing", by_epoch=False, min_lr=0.001),
+    dict(policy="CosineAnnealing", by_epoch=False, min_lr=0, warmup="linear", warmup_iters=5, warmup_ratio=0.1),
+    dict(policy="CosineAnnealing", min_lr=0, warmup="linear", warmup_iters=5, warmup_ratio=0.1),
+    dict(policy="step", step=[5, 9], by_epoch=False, min_lr=0.0015),
+    dict(policy="step", step=[2], warmup="linear", warmup_iters=3, warmup_ratio=0.01),
+], ids=["cosine-by-iteration", "cosine-by-iteration-warmup", "cosine-by-epoch-warmup", "step-by-iteration-min-lr",
+        "step-by-epoch-iteration-warmup"])
+def test_migrated_schedules_give_mmcv_learning_rate_at_every_iteration(migrate, lr_config):
+    """3 epochs of 4 iterations, stepped as vidcore's ParamSchedulerHook does, against mmcv's formulas."""
+    import torch
+    from vidcore.registry import default_registry
+
+    epochs, epoch_length, base = 3, 4, 0.1
+    cfg, diagnostics = migrate(f"lr_config = {lr_config!r}\ntotal_epochs = {epochs}\n")
+    assert not diagnostics.warnings, warning_texts(diagnostics)
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=base)
+    schedulers = [default_registry().build(dict(item), "param_schedulers",
+                                           default_args={"optimizer": optimizer, "epoch_length": epoch_length})
+                  for item in cfg["param_scheduler"]]
+    for iteration in range(epochs * epoch_length):
+        expected = _mmcv_lr(lr_config, base, iteration, epoch_length, epochs)
+        assert optimizer.param_groups[0]["lr"] == pytest.approx(expected, rel=1e-6, abs=1e-9), iteration
+        for scheduler in schedulers:
+            if not scheduler.by_epoch:
+                scheduler.step()
+        if (iteration + 1) % epoch_length == 0:
+            for scheduler in schedulers:
+                if scheduler.by_epoch:
+                    scheduler.step()

@@ -244,7 +244,7 @@ CASES = [
     v0("v0_step_int_warmup_iters", "lr_config = dict(policy='step', step=30, warmup='linear', warmup_iters=100, "
        "warmup_ratio=0.01)\n", clean=True,
        expect={"param_scheduler": [
-           {"type": "LinearLR", "start_factor": 0.01, "end_factor": 1.0, "by_epoch": False, "begin": 0, "end": 100},
+           {"type": "LinearLR", "start_factor": 0.01, "end_factor": 1.0, "by_epoch": False, "begin": 0, "end": 101},
            {"type": "StepLR", "step_size": 30, "gamma": 0.1, "by_epoch": True, "begin": 0, "end": 100}]}),
     v0("v0_exp_warmup_is_warned", "lr_config = dict(policy='step', step=[40], warmup='exp', warmup_iters=10)\n",
        warns=("warmup 'exp' has no vidcore equivalent",),

@@ -150,6 +150,9 @@ def _warmup(settings: dict[str, Any], iter_based: bool, reporter: Reporter) -> d
     warmup_by_epoch = settings.pop("warmup_by_epoch", False) and not iter_based
     if kind is None:
         return None
+    if not isinstance(iters, int) or isinstance(iters, bool) or iters < 1:
+        reporter.warn("lr_config.warmup_iters", f"warmup_iters={iters!r}: no warmup is used", dropped=True)
+        return None
     if kind not in ("linear", "constant"):
         reporter.warn("lr_config.warmup", f"warmup {kind!r} has no vidcore equivalent; no warmup is used",
                       dropped=True)
@@ -157,7 +160,10 @@ def _warmup(settings: dict[str, Any], iter_based: bool, reporter: Reporter) -> d
     scheduler: dict[str, Any] = (
         {"type": "LinearLR", "start_factor": ratio, "end_factor": 1.0} if kind == "linear"
         else {"type": "ConstantLR", "factor": ratio})
-    scheduler.update({"by_epoch": bool(warmup_by_epoch), "begin": 0, "end": iters})
+    # mmcv warms up while iteration < warmup_iters and reaches the full lr at warmup_iters; a LinearLR reaches
+    # end_factor at its last step (end - 1), so counted in iterations the window ends one step later.
+    end = iters + 1 if kind == "linear" and not warmup_by_epoch else iters
+    scheduler.update({"by_epoch": bool(warmup_by_epoch), "begin": 0, "end": end})
     if warmup_by_epoch:
         scheduler["convert_to_iter_based"] = True  # mmcv updates the warmup every iteration
     return scheduler
