@@ -29,34 +29,39 @@ V0_RUN_BASES = "_base_ = ['../_base_/schedules/sgd_100e.py', '../_base_/default_
 V1_BASES = V0_BASES
 V1_RUN_BASES = "_base_ = ['../_base_/schedules/sgd_100e.py', '../_base_/default_runtime.py']\n"
 
-V0_DATA = """
-dataset_type = 'VideoDataset'
-img_norm_cfg = dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], to_bgr=False)
-train_pipeline = [
-    dict(type='DecordInit'),
+_TRAIN_STEPS = """
     dict(type='SampleFrames', clip_len=1, frame_interval=1, num_clips=NUM_CLIPS),
     dict(type='DecordDecode'),
     dict(type='Resize', scale=(-1, 256)),
     dict(type='MultiScaleCrop', input_size=224, scales=(1, 0.875, 0.75, 0.66), random_crop=False,
          max_wh_scale_gap=1),
     dict(type='Resize', scale=(224, 224), keep_ratio=False),
-    dict(type='Flip', flip_ratio=0.5),
+    dict(type='Flip', flip_ratio=0.5),"""
+_VAL_STEPS = """
+    dict(type='SampleFrames', clip_len=1, frame_interval=1, num_clips=NUM_CLIPS, test_mode=True),
+    dict(type='DecordDecode'),
+    dict(type='Resize', scale=(-1, 256)),
+    dict(type='CenterCrop', crop_size=224),"""
+_V0_END = """
     dict(type='Normalize', **img_norm_cfg),
     dict(type='FormatShape', input_format='NCHW'),
     dict(type='Collect', keys=['imgs', 'label'], meta_keys=[]),
     dict(type='ToTensor', keys=['imgs', 'label'])
 ]
-val_pipeline = [
-    dict(type='DecordInit'),
-    dict(type='SampleFrames', clip_len=1, frame_interval=1, num_clips=NUM_CLIPS, test_mode=True),
-    dict(type='DecordDecode'),
-    dict(type='Resize', scale=(-1, 256)),
-    dict(type='CenterCrop', crop_size=224),
-    dict(type='Normalize', **img_norm_cfg),
+"""
+_V1_END = """
     dict(type='FormatShape', input_format='NCHW'),
-    dict(type='Collect', keys=['imgs', 'label'], meta_keys=[]),
-    dict(type='ToTensor', keys=['imgs'])
+    dict(type='PackActionInputs')
 ]
+"""
+
+V0_DATA = f"""
+dataset_type = 'VideoDataset'
+img_norm_cfg = dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], to_bgr=False)
+train_pipeline = [
+    dict(type='DecordInit'),{_TRAIN_STEPS}{_V0_END}
+val_pipeline = [
+    dict(type='DecordInit'),{_VAL_STEPS}{_V0_END}
 data = dict(
     videos_per_gpu=8,
     workers_per_gpu=2,
@@ -67,7 +72,7 @@ data = dict(
 evaluation = dict(interval=1, metrics=['top_k_accuracy', 'mean_class_accuracy'])
 """
 
-V0_RAWFRAMES = """
+V0_RAWFRAMES = f"""
 dataset_type = 'RawframeDataset'
 img_norm_cfg = dict(mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], to_bgr=False)
 train_pipeline = [
@@ -76,17 +81,11 @@ train_pipeline = [
     dict(type='Resize', scale=(-1, 256)),
     dict(type='RandomResizedCrop'),
     dict(type='Resize', scale=(224, 224), keep_ratio=False),
-    dict(type='Flip', flip_ratio=0.5),
-    dict(type='Normalize', **img_norm_cfg),
-    dict(type='FormatShape', input_format='NCHW'),
-    dict(type='Collect', keys=['imgs', 'label'], meta_keys=[]),
-    dict(type='ToTensor', keys=['imgs', 'label'])
-]
-data = dict(
+    dict(type='Flip', flip_ratio=0.5),{_V0_END}data = dict(
     videos_per_gpu=8,
     workers_per_gpu=2,
     train=dict(type=dataset_type, ann_file='data/rawframes.txt', data_prefix='data/rawframes',
-               filename_tmpl='img_{:05}.jpg', pipeline=train_pipeline))
+               filename_tmpl='img_{{:05}}.jpg', pipeline=train_pipeline))
 """
 
 V0_TSM_MODEL = """
@@ -101,29 +100,12 @@ model = dict(
     test_cfg=dict(average_clips='prob'))
 """
 
-V1_DATA = """
+V1_DATA = f"""
 dataset_type = 'VideoDataset'
 train_pipeline = [
-    dict(type='DecordInit', io_backend='disk'),
-    dict(type='SampleFrames', clip_len=1, frame_interval=1, num_clips=NUM_CLIPS),
-    dict(type='DecordDecode'),
-    dict(type='Resize', scale=(-1, 256)),
-    dict(type='MultiScaleCrop', input_size=224, scales=(1, 0.875, 0.75, 0.66), random_crop=False,
-         max_wh_scale_gap=1),
-    dict(type='Resize', scale=(224, 224), keep_ratio=False),
-    dict(type='Flip', flip_ratio=0.5),
-    dict(type='FormatShape', input_format='NCHW'),
-    dict(type='PackActionInputs')
-]
+    dict(type='DecordInit', io_backend='disk'),{_TRAIN_STEPS}{_V1_END}
 val_pipeline = [
-    dict(type='DecordInit', io_backend='disk'),
-    dict(type='SampleFrames', clip_len=1, frame_interval=1, num_clips=NUM_CLIPS, test_mode=True),
-    dict(type='DecordDecode'),
-    dict(type='Resize', scale=(-1, 256)),
-    dict(type='CenterCrop', crop_size=224),
-    dict(type='FormatShape', input_format='NCHW'),
-    dict(type='PackActionInputs')
-]
+    dict(type='DecordInit', io_backend='disk'),{_VAL_STEPS}{_V1_END}
 train_dataloader = dict(
     batch_size=8, num_workers=2, persistent_workers=True, sampler=dict(type='DefaultSampler', shuffle=True),
     dataset=dict(type=dataset_type, ann_file='data/train.txt', data_prefix=dict(video='data/train'),
