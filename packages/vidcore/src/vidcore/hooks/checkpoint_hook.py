@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
@@ -36,7 +35,8 @@ class CheckpointHook(Hook):
 
     `by_epoch` defaults to the train loop's kind. `max_keep_ckpts` > 0 keeps only the newest periodic
     checkpoints this run wrote. `save_best: <metric>|auto` keeps the checkpoint with the best validation
-    value as `best_<metric>_epoch_N.pth` (the previous best is removed); `rule` (greater/less) is inferred
+    value as `best_<metric>_epoch_N.pth` (the previous best is removed), with the model's weights but no
+    optimizer or scheduler state (resume uses the periodic ones); `rule` (greater/less) is inferred
     from the metric name when unset. `out_dir` puts checkpoints in `<out_dir>/<work dir name>`.
 
     When validation follows an epoch (iteration), that epoch's checkpoint is written after validation,
@@ -147,14 +147,14 @@ class CheckpointHook(Hook):
             self.best_at = f"epoch {runner.epoch}" if self._counts_epochs else f"iteration {runner.iter}"
             metric = re.sub(r"[^\w.-]+", "_", self.best_metric or "metric")
             self.best_path = str(self._directory / f"best_{metric}_{label}.pth")
-        saved = self._write(runner, pending) if pending else None
+        if pending:
+            self._write(runner, pending)
         if not best_due:
             return
         assert self.best_path is not None
-        if saved is None:
-            runner.save_checkpoint(self.best_path, self.save_optimizer, self.save_param_scheduler)
-        elif runner.is_main_process:
-            _link_or_copy(saved, Path(self.best_path))
+        # for test, infer and load_from: the weights, without the optimizer state resuming needs (2x their size
+        # with Adam); training resumes from the periodic checkpoints
+        runner.save_checkpoint(self.best_path, save_optimizer=False, save_param_scheduler=False)
         if runner.is_main_process:
             if previous_best and previous_best != self.best_path and os.path.exists(previous_best):
                 os.unlink(previous_best)
@@ -180,14 +180,3 @@ class CheckpointHook(Hook):
             if os.path.exists(old):
                 os.unlink(old)
 
-
-def _link_or_copy(source: Path, target: Path) -> None:
-    """`target` as a second name of `source` (a hard link; a copy where links are not supported)."""
-    temporary = target.with_name(f".{target.name}.tmp")
-    if temporary.exists():
-        temporary.unlink()
-    try:
-        os.link(source, temporary)
-    except OSError:
-        shutil.copyfile(source, temporary)
-    os.replace(temporary, target)
