@@ -78,7 +78,8 @@ def test_v1_config_passes_through_and_flattens_data_prefix(v1_config):
     assert cfg["visualizer"] == {"vis_backends": [{"type": "LocalVisBackend"}]}
     assert cfg["env_cfg"]["dist_cfg"] == {"backend": "nccl"}
     assert cfg["resume"] is False and cfg["load_from"] is None
-    assert "default_scope" not in cfg and "log_processor" not in cfg and "auto_scale_lr" not in cfg
+    assert "default_scope" not in cfg and "log_processor" not in cfg
+    assert cfg["auto_scale_lr"] == {"enable": False, "base_batch_size": 256}
 
 
 def test_read_base_config_maps(read_base_config):
@@ -113,11 +114,23 @@ def test_lr_config_policies(migrate, lr_config, total, expected):
 
 
 def test_unmappable_schedule_settings_are_warned(migrate):
-    cfg, diagnostics = migrate("lr_config = dict(policy='OneCycle', max_lr=1, warmup='exp', warmup_iters=3)\n"
-                               "momentum_config = dict(policy='cyclic')\ntotal_epochs = 3\n")
+    cfg, diagnostics = migrate("lr_config = dict(policy='Cyclic', target_ratio=(10, 1e-4), warmup='sine', "
+                               "warmup_iters=3)\nmomentum_config = dict(policy='cyclic')\ntotal_epochs = 3\n")
     text = warning_texts(diagnostics)
-    assert "lr_config.policy: lr policy 'OneCycle'" in text and "lr_config.warmup: warmup 'exp'" in text
+    assert "lr_config.policy: lr policy 'Cyclic'" in text and "lr_config.warmup: warmup 'sine'" in text
     assert "momentum_config" in text and "param_scheduler" not in cfg
+
+
+@pytest.mark.parametrize("runner, expected", [
+    ("total_epochs = 3", {"type": "OneCycleLR", "eta_max": 0.1, "pct_start": 0.25, "by_epoch": True,
+                          "convert_to_iter_based": True, "begin": 0, "end": 3}),
+    ("runner = dict(type='IterBasedRunner', max_iters=90)", {"type": "OneCycleLR", "eta_max": 0.1, "pct_start": 0.25,
+                                                             "by_epoch": False, "begin": 0, "end": 90}),
+])
+def test_one_cycle_spans_the_run_in_iterations(migrate, runner, expected):
+    cfg, diagnostics = migrate(f"lr_config = dict(policy='OneCycle', max_lr=0.1, pct_start=0.25)\n{runner}\n")
+    assert not diagnostics.warnings, warning_texts(diagnostics)
+    assert cfg["param_scheduler"] == [expected]
 
 
 def test_iter_based_runner(migrate):
@@ -178,10 +191,12 @@ def test_dataset_wrappers_decoders_and_prefixes(migrate):
         "              dict(type='Collect', keys=['imgs', 'label', 'x'])])),\n"
         "    omni_videos_per_gpu=[4, 8])\n")
     dataset = cfg["train_dataloader"]["dataset"]
+    assert dataset["type"] == "RepeatDataset" and dataset["times"] == 3
+    dataset = dataset["dataset"]
     assert dataset["type"] == "RawframeDataset" and dataset["data_prefix"] == "frames"
     assert [step["type"] for step in dataset["pipeline"]] == ["DecordInit", "DecordDecode", "PackActionInputs"]
     text = warning_texts(diagnostics)
-    assert "RepeatDataset(times=3)" in text and "OpenCVInit replaced by DecordInit" in text
+    assert "RepeatDataset" not in text and "OpenCVInit replaced by DecordInit" in text
     assert "Collect keys ['x']" in text and "data.omni_videos_per_gpu" in text
 
 
@@ -247,8 +262,9 @@ def test_runtime_keys(migrate):
     assert cfg["env_cfg"] == {"cudnn_benchmark": True}
     assert cfg["randomness"] == {"seed": 3, "deterministic": True}
     text = warning_texts(diagnostics)
-    for key in ("gpu_ids: call", "find_unused_parameters", "custom_imports", "something_else", "auto_scale_lr"):
+    for key in ("gpu_ids: call", "find_unused_parameters", "custom_imports", "something_else"):
         assert key in text
+    assert cfg["auto_scale_lr"] == {"enable": True, "base_batch_size": 64} and "auto_scale_lr" not in text
     assert "launcher" not in text and "workflow" in " ".join(str(n) for n in diagnostics.notes)
 
 
@@ -272,6 +288,8 @@ def _mmcv_lr(lr_config: dict, base: float, iteration: int, epoch_length: int, ep
     warmup_iters = lr_config.get("warmup_iters", 0)
     if lr_config.get("warmup") == "linear" and iteration < warmup_iters:
         lr *= 1 - (1 - iteration / warmup_iters) * (1 - lr_config["warmup_ratio"])
+    if lr_config.get("warmup") == "exp" and iteration < warmup_iters:
+        lr *= lr_config["warmup_ratio"] ** (1 - iteration / warmup_iters)
     return lr
 
 
@@ -281,12 +299,13 @@ def _mmcv_lr(lr_config: dict, base: float, iteration: int, epoch_length: int, ep
     dict(policy="CosineAnnealing", min_lr=0, warmup="linear", warmup_iters=5, warmup_ratio=0.1),
     dict(policy="step", step=[5, 9], by_epoch=False, min_lr=0.0015),
     dict(policy="step", step=[2], warmup="linear", warmup_iters=3, warmup_ratio=0.01),
+    dict(policy="step", step=[2], warmup="exp", warmup_iters=6, warmup_ratio=0.1),
 ], ids=["cosine-by-iteration", "cosine-by-iteration-warmup", "cosine-by-epoch-warmup", "step-by-iteration-min-lr",
-        "step-by-epoch-iteration-warmup"])
+        "step-by-epoch-iteration-warmup", "step-by-epoch-exp-warmup"])
 def test_migrated_schedules_give_mmcv_learning_rate_at_every_iteration(migrate, lr_config):
     """3 epochs of 4 iterations, stepped as vidcore's ParamSchedulerHook does, against mmcv's formulas."""
     import torch
-    from vidcore.registry import default_registry
+    from vidcore.plugins import default_registry
 
     epochs, epoch_length, base = 3, 4, 0.1
     cfg, diagnostics = migrate(f"lr_config = {lr_config!r}\ntotal_epochs = {epochs}\n")

@@ -20,11 +20,12 @@ __all__ = ["map_config", "drop_empty", "OUTPUT_ORDER"]
 OUTPUT_ORDER = (
     "model", "train_dataloader", "val_dataloader", "test_dataloader", "val_evaluator", "test_evaluator",
     "optim_wrapper", "param_scheduler", "train_cfg", "val_cfg", "test_cfg", "default_hooks", "custom_hooks",
-    "visualizer", "env_cfg", "randomness", "work_dir", "load_from", "resume", "custom_imports",
+    "visualizer", "env_cfg", "randomness", "auto_scale_lr", "work_dir", "load_from", "resume", "custom_imports",
 )
 # 1.x keys that vidcore reads with the same meaning.
 _PASS_THROUGH = ("val_evaluator", "test_evaluator", "optim_wrapper", "param_scheduler", "train_cfg", "val_cfg",
-                 "test_cfg", "custom_hooks", "env_cfg", "randomness", "work_dir", "load_from", "resume")
+                 "test_cfg", "custom_hooks", "env_cfg", "randomness", "auto_scale_lr", "work_dir", "load_from",
+                 "resume")
 # Keys with no vidcore counterpart because vidcore decides them itself, and why.
 _NOT_NEEDED = {
     "default_scope": "vidcore has one registry namespace per kind, no scopes",
@@ -353,12 +354,6 @@ def _map_runtime(src: dict[str, Any], out: dict[str, Any], reporter: Reporter) -
             reporter.note("log_processor", "dropped: vidcore's logger smooths over the logging interval", dropped=True)
         else:
             reporter.warn("log_processor", f"{processor!r} has no vidcore equivalent; dropped", dropped=True)
-    if "auto_scale_lr" in src:
-        scale = src.pop("auto_scale_lr")
-        if isinstance(scale, dict) and scale.get("enable"):
-            reporter.warn("auto_scale_lr", "automatic lr scaling is not supported; scale the lr by hand")
-        else:
-            reporter.note("auto_scale_lr", "dropped: disabled", dropped=True)
     if "custom_imports" in src:
         reporter.warn("custom_imports", "mmaction2 modules register with mmengine, not vidcore; dropped", dropped=True)
         src.pop("custom_imports")

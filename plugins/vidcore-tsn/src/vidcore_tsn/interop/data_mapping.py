@@ -96,11 +96,10 @@ def map_dataset(dataset: Any, key: str, reporter: Reporter, state: DataMapping, 
     if not isinstance(dataset, dict):
         return dataset
     dataset = dict(dataset)
-    if dataset.get("type") == "RepeatDataset":
-        times = dataset.get("times")
-        reporter.warn(key, f"RepeatDataset(times={times}) is not supported; the inner dataset is used "
-                      "(multiply the epoch budget instead)", dropped=True)
-        return map_dataset(dataset.get("dataset", {}), f"{key}.dataset", reporter, state, test_mode=test_mode)
+    if dataset.get("type") == "RepeatDataset":  # vidcore's RepeatDataset(dataset, times): the inner one is mapped
+        dataset["dataset"] = map_dataset(dataset.get("dataset", {}), f"{key}.dataset", reporter, state,
+                                         test_mode=test_mode)
+        return dataset
     prefix = dataset.get("data_prefix")
     if isinstance(prefix, dict):
         paths = {k: v for k, v in prefix.items() if v is not None}

@@ -149,7 +149,7 @@ class _Fitter:
             self.reporter.note("optim_wrapper.constructor", f"{name} could not be loaded to check it; kept")
             return
         if target is None:
-            owner = _owner(name)
+            owner = _owner(name, self.registry)
             if owner and not self._loaded(owner):
                 self.reporter.warn("optim_wrapper.constructor", f"'{name}' is provided by {owner}, which is not "
                                    f"installed or not loaded: {install_command(owner)}; kept")

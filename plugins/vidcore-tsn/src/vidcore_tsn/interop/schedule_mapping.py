@@ -143,6 +143,11 @@ class _Span:
         return span, self.length
 
 
+_WARMUPS = {"linear": "LinearLR", "exp": "ExponentialWarmupLR", "constant": "ConstantLR"}
+# mmcv's OneCycle arguments that vidcore's OneCycleLR takes under the same name (max_lr is its eta_max).
+_ONE_CYCLE_ARGS = ("total_steps", "pct_start", "anneal_strategy", "div_factor", "final_div_factor", "three_phase")
+
+
 def _warmup(settings: dict[str, Any], iter_based: bool, reporter: Reporter) -> dict[str, Any] | None:
     kind = settings.pop("warmup", None)
     iters = settings.pop("warmup_iters", 0)
@@ -153,16 +158,16 @@ def _warmup(settings: dict[str, Any], iter_based: bool, reporter: Reporter) -> d
     if not isinstance(iters, int) or isinstance(iters, bool) or iters < 1:
         reporter.warn("lr_config.warmup_iters", f"warmup_iters={iters!r}: no warmup is used", dropped=True)
         return None
-    if kind not in ("linear", "constant"):
+    if kind not in _WARMUPS:
         reporter.warn("lr_config.warmup", f"warmup {kind!r} has no vidcore equivalent; no warmup is used",
                       dropped=True)
         return None
-    scheduler: dict[str, Any] = (
-        {"type": "LinearLR", "start_factor": ratio, "end_factor": 1.0} if kind == "linear"
-        else {"type": "ConstantLR", "factor": ratio})
-    # mmcv warms up while iteration < warmup_iters and reaches the full lr at warmup_iters; a LinearLR reaches
-    # end_factor at its last step (end - 1), so counted in iterations the window ends one step later.
-    end = iters + 1 if kind == "linear" and not warmup_by_epoch else iters
+    scheduler: dict[str, Any] = ({"type": "ConstantLR", "factor": ratio} if kind == "constant"
+                                 else {"type": _WARMUPS[kind], "start_factor": ratio, "end_factor": 1.0})
+    # mmcv warms up while iteration < warmup_iters and reaches the full lr at warmup_iters; LinearLR and
+    # ExponentialWarmupLR reach it at their last step (end - 1), so counted in iterations the window ends one
+    # step later.
+    end = iters + 1 if kind != "constant" and not warmup_by_epoch else iters
     scheduler.update({"by_epoch": bool(warmup_by_epoch), "begin": 0, "end": end})
     if warmup_by_epoch:
         scheduler["convert_to_iter_based"] = True  # mmcv updates the warmup every iteration
@@ -196,11 +201,27 @@ def _main_schedule(policy: Any, settings: dict[str, Any], span: _Span, reporter:
             reporter.warn("lr_config.gamma", "the exp policy needs gamma; no schedule is used", dropped=True)
             return None
         return {"type": "ExponentialLR", "gamma": settings.pop("gamma"), **span.counted()}
-    pending = " (OneCycleLR is not in vidcore yet)" if policy == "OneCycle" else ""
-    reporter.warn("lr_config.policy", f"lr policy {policy!r} has no vidcore equivalent{pending}; "
+    if policy == "OneCycle" and "max_lr" in settings:
+        return _one_cycle(settings, span)
+    reporter.warn("lr_config.policy", f"lr policy {policy!r} has no vidcore equivalent; "
                   "the learning rate stays constant", dropped=True)
     settings.clear()
     return None
+
+
+def _one_cycle(settings: dict[str, Any], span: _Span) -> dict[str, Any]:
+    """mmcv's OneCycle counts iterations over `total_steps` (default: the whole run, in iterations)."""
+    scheduler: dict[str, Any] = {"type": "OneCycleLR", "eta_max": settings.pop("max_lr")}
+    scheduler.update({key: settings.pop(key) for key in _ONE_CYCLE_ARGS if key in settings})
+    if "total_steps" in scheduler or span.iter_based:
+        scheduler.update(by_epoch=False, begin=0)
+        if span.iter_based and span.length is not None:
+            scheduler["end"] = span.length
+        return scheduler
+    scheduler.update(by_epoch=True, convert_to_iter_based=True, begin=0)  # the window: the run, per iteration
+    if span.length is not None:
+        scheduler["end"] = span.length
+    return scheduler
 
 
 def _with_minimum(scheduler: dict[str, Any], settings: dict[str, Any]) -> dict[str, Any]:
