@@ -19,3 +19,10 @@ WEIGHT_INITS = {"TorchvisionClassifier": "vidcore_video3d.torchvision_video:Torc
 def vidcore_register(registry):
     registry.register_many("models", MODELS)
     registry.register_many("weight_inits", WEIGHT_INITS)
+
+
+@hookimpl
+def vidcore_configure(cfg):
+    from .config_checks import check_video3d_config
+
+    check_video3d_config(cfg)
