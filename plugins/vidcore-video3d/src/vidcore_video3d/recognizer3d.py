@@ -51,8 +51,8 @@ class Recognizer3D(BaseModel):
 
     def forward(self, inputs: torch.Tensor, data_samples: Sequence[Any] | None = None, mode: str = "tensor",
                 stage: str = "head") -> Any:
-        """`loss` -> dict of losses; `predict` -> data samples with `pred_score`; `tensor` -> class scores
-        `(N, K)` averaged over views as in `predict` (`stage='backbone'`: the backbone's output for the
+        """`loss` -> dict of losses; `predict` -> data samples with `pred_score`; `tensor` -> raw class scores
+        (logits) `(N, K)`, averaged over the V views (`stage='backbone'`: the backbone's output for the
         `N * V` views)."""
         if mode == "loss":
             return self.loss(inputs, data_samples)
@@ -63,7 +63,7 @@ class Recognizer3D(BaseModel):
             if stage == "backbone":
                 return feats
             if stage == "head":
-                return self.average_views(self.cls_head(feats), num_views)
+                return self.average_views(self.cls_head(feats), num_views, "score")
             raise ValueError(f"Recognizer3D stage must be 'backbone' or 'head', got {stage!r}")
         raise ValueError(f"Recognizer3D mode must be 'loss', 'predict' or 'tensor', got {mode!r}")
 
