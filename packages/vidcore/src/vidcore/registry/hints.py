@@ -13,6 +13,7 @@ FIRST_PARTY_PATHS: dict[str, str] = {
     "vidcore-video": "plugins/vidcore-video",
     "vidcore-tsn": "plugins/vidcore-tsn",
     "vidcore-tsm": "plugins/vidcore-tsm",
+    "vidcore-video3d": "plugins/vidcore-video3d",
     "vidcore-tensorboard": "plugins/vidcore-tensorboard",
     "vidcore-wandb": "plugins/vidcore-wandb",
 }
@@ -28,6 +29,8 @@ FIRST_PARTY_COMPONENTS: dict[str, tuple[str, ...]] = {
     ),
     "vidcore-tsn": ("Recognizer2D", "ResNet", "TSNHead", "AvgConsensus", "CrossEntropyLoss"),
     "vidcore-tsm": ("ResNetTSM", "TSMHead", "TSMOptimWrapperConstructor"),
+    "vidcore-video3d": ("Recognizer3D", "I3DHead", "SlowFastHead", "ResNet3d", "ResNet3dSlowOnly",
+                        "ResNet3dSlowFast", "TorchvisionVideo", "TorchvisionClassifier"),
     "vidcore-tensorboard": ("TensorboardVisBackend",),
     "vidcore-wandb": ("WandbVisBackend",),
 }
