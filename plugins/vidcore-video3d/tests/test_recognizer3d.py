@@ -85,7 +85,7 @@ def test_slowfast_features_chunk_and_average():
 
 
 @pytest.mark.parametrize("test_cfg, message", [
-    ({"num_segs": 2}, "unknown key"), ({"max_testing_views": 0}, "max_testing_views"),
+    ({"num_segs": 2}, "num_segs"), ({"fcn_test": True}, "unknown key"), ({"max_testing_views": 0}, "max_testing_views"),
     ({"average_clips": "mean"}, "average_clips"),
 ])
 def test_bad_test_cfg_is_refused(test_cfg, message):

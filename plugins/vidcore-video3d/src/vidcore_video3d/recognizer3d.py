@@ -6,18 +6,14 @@ from typing import Any, Mapping, Sequence
 
 import torch
 from torch import nn
-from vidcore.model import BaseModel
-from vidcore_tsn import apply_init_cfg
+from vidcore_tsn import Recognizer2D
 
 __all__ = ["Recognizer3D"]
-
-_TEST_CFG_KEYS = ("average_clips", "max_testing_views", "feature_extraction")
-_AVERAGE_CLIPS = ("prob", "score", None)
 
 Features = torch.Tensor | tuple[torch.Tensor, ...]
 
 
-class Recognizer3D(BaseModel):
+class Recognizer3D(Recognizer2D):
     """Backbone over whole clips, then a head that scores each clip; a sample's views are averaged.
 
     Inputs are `(N, V, C, T, H, W)` (format_shape `NCTHW`): V views per sample, which are clips x crops
@@ -29,25 +25,18 @@ class Recognizer3D(BaseModel):
     `test_cfg` (all optional): `average_clips` overrides the head's; `max_testing_views` runs the backbone
     on at most that many views at a time (bounds test memory; the result is the same);
     `feature_extraction` stores the view-averaged pooled backbone feature as `pred_score`.
-    `train_cfg` exists for mmaction2 configs (which set it to null).
+    `train_cfg` exists for mmaction2 configs (which set it to null). The construction (sub-components built
+    from their configs, `init_cfg`, the test_cfg checks) is vidcore-tsn's `Recognizer2D`'s.
     """
-
-    vidcore_raw_args = ("data_preprocessor", "train_cfg", "test_cfg", "init_cfg")
 
     def __init__(self, backbone: nn.Module | Mapping[str, Any], cls_head: nn.Module | Mapping[str, Any],
                  data_preprocessor: nn.Module | Mapping[str, Any] | None = None,
                  train_cfg: Mapping[str, Any] | None = None, test_cfg: Mapping[str, Any] | None = None,
                  init_cfg: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None) -> None:
-        super().__init__(data_preprocessor)
-        self.backbone = _build(backbone, "model.backbone")
-        self.cls_head = _build(cls_head, "model.cls_head")
-        if getattr(self.data_preprocessor, "num_classes", 0) is None:  # it checks labels on the host before the copy
-            self.data_preprocessor.num_classes = getattr(self.cls_head, "num_classes", None)
-        if train_cfg:
-            raise ValueError(f"Recognizer3D reads no train_cfg keys; got {sorted(train_cfg)} (set train_cfg: null)")
-        self.train_cfg: dict[str, Any] = {}
-        self.test_cfg = _check_test_cfg(test_cfg)
-        apply_init_cfg(self, init_cfg, "model.init_cfg")
+        if test_cfg and "num_segs" in test_cfg:
+            raise ValueError("Recognizer3D test_cfg takes no num_segs: each view is a whole clip (accepted: "
+                             "average_clips, max_testing_views, feature_extraction)")
+        super().__init__(backbone, cls_head, data_preprocessor, train_cfg, test_cfg, init_cfg)
 
     def forward(self, inputs: torch.Tensor, data_samples: Sequence[Any] | None = None, mode: str = "tensor",
                 stage: str = "head") -> Any:
@@ -119,27 +108,6 @@ def _pooled(feats: Features) -> torch.Tensor:
         return torch.cat([_pooled(part) for part in reversed(feats)], dim=1)
     feats = feats.float()
     return feats.flatten(2).mean(dim=2) if feats.dim() > 2 else feats
-
-
-def _build(value: nn.Module | Mapping[str, Any], key_path: str) -> nn.Module:
-    if isinstance(value, nn.Module):
-        return value
-    from vidcore import default_registry
-
-    return default_registry().build(dict(value), "models", key_path=(key_path,))
-
-
-def _check_test_cfg(test_cfg: Mapping[str, Any] | None) -> dict[str, Any]:
-    cfg = dict(test_cfg or {})
-    unknown = sorted(set(cfg) - set(_TEST_CFG_KEYS))
-    if unknown:
-        raise ValueError(f"Recognizer3D test_cfg has unknown key(s) {unknown}; accepted: {list(_TEST_CFG_KEYS)}")
-    if "average_clips" in cfg and cfg["average_clips"] not in _AVERAGE_CLIPS:
-        raise ValueError(f"test_cfg.average_clips must be 'prob', 'score' or null, got {cfg['average_clips']!r}")
-    views = cfg.get("max_testing_views")
-    if views is not None and (isinstance(views, bool) or not isinstance(views, int) or views < 1):
-        raise ValueError(f"test_cfg.max_testing_views must be a positive integer, got {views!r}")
-    return cfg
 
 
 def _labels(data_samples: Sequence[Any] | None, device: torch.device) -> torch.Tensor:
