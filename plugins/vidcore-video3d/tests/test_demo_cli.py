@@ -1,5 +1,5 @@
-"""The 3D demo end to end through the real CLI at tiny sizes: train (bfloat16 autocast, channels_last_3d
-weights), test the best checkpoint with clips x crops views, infer a generated video."""
+"""The 3D demo end to end through the real CLI at tiny sizes: train (channels_last_3d weights), test the best
+checkpoint with clips x crops views, infer a generated video."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ TINY = [
 def test_demo_trains_tests_and_infers_through_the_cli(run_vidcore, tmp_path, vidcore_registry):
     env = {"VIDCORE_CACHE_DIR": str(tmp_path / "cache")}
     work_dir = tmp_path / "work"
-    train = run_vidcore("run", str(DEMO), "--work-dir", str(work_dir), "--amp", "--cfg-options", *TINY, env=env)
+    train = run_vidcore("run", str(DEMO), "--work-dir", str(work_dir), "--cfg-options", *TINY, env=env)
     assert train.returncode == 0, train.stderr[-2000:]
     [best] = work_dir.glob("best_acc_top1_epoch_*.pth")
 

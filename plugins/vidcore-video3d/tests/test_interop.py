@@ -240,6 +240,6 @@ def test_mmaction2_slowonly_config_migrates_and_checks_clean(run_vidcore, tmp_pa
     check = run_vidcore("config", "check", str(tmp_path / "out.yaml"))
     assert check.returncode == 0, check.stderr
     (tmp_path / "nl.yaml").write_text((tmp_path / "out.yaml").read_text().replace(
-        "lateral: false", "lateral: false\n    non_local: [0, 1, 1, 0]"))
+        "lateral: false", "lateral: false\n    non_local: [0, 1, 1, 0]\n    non_local_cfg: {mode: concatenation}"))
     refused = run_vidcore("config", "check", str(tmp_path / "nl.yaml"))
-    assert refused.returncode == 2 and "model.backbone.non_local" in refused.stderr
+    assert refused.returncode == 2 and "model.backbone.non_local_cfg.mode" in refused.stderr

@@ -140,7 +140,7 @@ def test_activation_checkpointing_gives_the_same_gradients():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"non_local": (0, 1, 1, 0)}, "non-local"),
+    ({"non_local": (0, 1, 1, 0), "non_local_cfg": {"mode": "concatenation"}}, "mode"),
     ({"conv_cfg": {"type": "Conv2d"}}, "conv_cfg"),
     ({"norm_cfg": {"type": "SyncBN"}}, "norm_cfg"),
     ({"inflate_style": "3x3"}, "inflate_style"),
@@ -156,3 +156,48 @@ def test_i3d_head_pools_maps_and_takes_pooled_features():
     head = I3DHead(5, 64).eval()
     maps = torch.randn(2, 64, 2, 3, 3)
     assert torch.allclose(head(maps), head(maps.mean(dim=(2, 3, 4))), atol=1e-6)
+
+
+@pytest.mark.parametrize("mode", ["embedded_gaussian", "dot_product", "gaussian"])
+def test_non_local_blocks_follow_mmcv_layout_and_maths(mode):
+    torch.manual_seed(0)
+    cfg = {"sub_sample": True, "use_scale": True, "mode": mode, "norm_cfg": {"type": "BN3d", "requires_grad": True}}
+    model = ResNet3d(depth=50, base_channels=8, stage_blocks=(1, 2, 1, 1), non_local=(0, (0, 1), 0, 0),
+                     non_local_cfg=cfg).eval()
+    keys = set(model.state_dict())
+    prefix = "layer2.1.non_local_block."
+    assert {f"{prefix}g.0.conv.weight", f"{prefix}g.0.conv.bias", f"{prefix}conv_out.conv.weight",
+            f"{prefix}conv_out.bn.running_var"} <= keys
+    assert (f"{prefix}theta.conv.bias" in keys) == (f"{prefix}phi.0.conv.weight" in keys) == (mode != "gaussian")
+    assert not any(key.startswith("layer2.0.non_local_block") for key in keys)
+    block = model.layer2[1].non_local_block
+    maps = torch.randn(2, 64, 2, 4, 4)
+    assert torch.equal(block(maps), maps)  # conv_out's norm starts at zero: the identity
+    with torch.no_grad():
+        for parameter in block.parameters():
+            parameter.normal_(0, 0.3)
+        block.conv_out.bn.running_var.fill_(1.0)
+        expected = _non_local_reference(block, maps, mode)
+        assert torch.allclose(block(maps), expected, rtol=1e-4, atol=1e-3)
+
+
+def _non_local_reference(block, x, mode):
+    """The non-local operation written with einsum over positions, sub-sampled keys and values."""
+    def conv(module, inputs):
+        return torch.einsum("oc,nc...->no...", module.conv.weight[:, :, 0, 0, 0], inputs) + \
+            module.conv.bias.view(1, -1, 1, 1, 1)
+
+    pool = nn.functional.max_pool3d
+    values = pool(conv(block.g[0], x), (1, 2, 2)).flatten(2)  # (n, c, m)
+    if mode == "gaussian":
+        queries, keys = x.flatten(2), pool(x, (1, 2, 2)).flatten(2)
+    else:
+        queries, keys = conv(block.theta, x).flatten(2), pool(conv(block.phi[0], x), (1, 2, 2)).flatten(2)
+    scores = torch.einsum("ncp,ncm->npm", queries, keys)
+    if mode == "dot_product":
+        weights = scores / keys.shape[-1]
+    else:
+        weights = (scores / queries.shape[1] ** 0.5 if mode == "embedded_gaussian" else scores).softmax(dim=-1)
+    y = torch.einsum("npm,ncm->ncp", weights, values).reshape(x.shape[0], -1, *x.shape[2:])
+    out = block.conv_out.bn(torch.einsum("oc,nc...->no...", block.conv_out.conv.weight[:, :, 0, 0, 0], y))
+    return x + out

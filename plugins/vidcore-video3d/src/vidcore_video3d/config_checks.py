@@ -7,9 +7,10 @@ from typing import Any
 
 from vidcore import ConfigError
 
-__all__ = ["check_video3d_config"]
+__all__ = ["check_video3d_config", "NON_LOCAL_MODES"]
 
 _RESNET3D = ("ResNet3d", "ResNet3dSlowOnly")
+NON_LOCAL_MODES = ("embedded_gaussian", "dot_product", "gaussian")
 
 
 def _is(component: Any, *names: str) -> bool:
@@ -17,14 +18,9 @@ def _is(component: Any, *names: str) -> bool:
     return isinstance(kind, str) and any(kind == name or kind.endswith(f"::{name}") for name in names)
 
 
-def _any_set(value: Any) -> bool:
-    if isinstance(value, (list, tuple)):
-        return any(_any_set(item) for item in value)
-    return bool(value)
-
-
 def check_video3d_config(cfg: dict[str, Any]) -> None:
-    """Raise a ConfigError naming the key for a Recognizer3D fed 2D frames or a non-local ResNet3d."""
+    """Raise a ConfigError naming the key for a Recognizer3D fed 2D frames or a non-local mode that is not
+    supported (mmcv's 'concatenation')."""
     model = cfg.get("model")
     if not isinstance(model, dict) or not _is(model, "Recognizer3D"):
         return
@@ -37,6 +33,7 @@ def check_video3d_config(cfg: dict[str, Any]) -> None:
     if _is(backbone, "ResNet3dSlowFast"):
         pathways = [(f"model.backbone.{name}", backbone.get(name)) for name in ("slow_pathway", "fast_pathway")]
     for key, pathway in pathways:
-        if isinstance(pathway, dict) and (_any_set(pathway.get("non_local")) or pathway.get("non_local_cfg")):
-            raise ConfigError(f"{key}.non_local: non-local blocks are not supported by vidcore-video3d; set "
-                              "non_local to [0, 0, 0, 0] and leave non_local_cfg empty")
+        non_local_cfg = pathway.get("non_local_cfg") if isinstance(pathway, dict) else None
+        mode = non_local_cfg.get("mode", NON_LOCAL_MODES[0]) if isinstance(non_local_cfg, dict) else None
+        if mode is not None and mode not in NON_LOCAL_MODES:
+            raise ConfigError(f"{key}.non_local_cfg.mode: one of {list(NON_LOCAL_MODES)} is supported, got {mode!r}")

@@ -25,14 +25,15 @@ def two_d_names(name: str) -> tuple[str, str]:
 
 
 def inflate_2d_state(model: nn.Module, state_2d: Mapping[str, torch.Tensor], source: str) -> dict[str, torch.Tensor]:
-    """The state of every ConvModule3d of `model` (lateral connections excepted) built from `state_2d`.
+    """The state of every ConvModule3d of `model` built from `state_2d` (lateral connections and non-local
+    blocks, which a 2D ResNet lacks, keep their own initialisation).
 
     A 3D convolution with more input channels than the 2D one (a SlowFast slow pathway, whose lateral
     connections add channels) gets zero weights for the extra channels, as in mmaction2. Anything else that
     does not fit is a CheckpointError naming `source` and the key."""
     inflated: dict[str, torch.Tensor] = {}
     for name, module in model.named_modules():
-        if not isinstance(module, ConvModule3d) or "lateral" in name:
+        if not isinstance(module, ConvModule3d) or "lateral" in name or "non_local_block" in name:
             continue
         conv_name, bn_name = two_d_names(name)
         weight_2d = _take(state_2d, f"{conv_name}.weight", source)

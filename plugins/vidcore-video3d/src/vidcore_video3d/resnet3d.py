@@ -14,6 +14,7 @@ from vidcore_tsn import apply_init_cfg
 
 from .conv_module import ConvModule3d
 from .inflation import inflate_2d_state
+from .non_local import NonLocal3d
 
 __all__ = ["ResNet3d", "BasicBlock3d", "Bottleneck3d", "INFLATE_STYLES"]
 
@@ -28,7 +29,7 @@ class BasicBlock3d(nn.Module):
     def __init__(self, inplanes: int, planes: int, spatial_stride: int = 1, temporal_stride: int = 1,
                  dilation: int = 1, downsample: nn.Module | None = None, style: str = "pytorch",
                  inflate: bool = True, inflate_style: str = "3x1x1", with_cp: bool = False,
-                 norm_requires_grad: bool = True) -> None:
+                 norm_requires_grad: bool = True, non_local_cfg: Mapping[str, Any] | None = None) -> None:
         super().__init__()
         t = 3 if inflate else 1
         norm = {"norm_requires_grad": norm_requires_grad}
@@ -38,6 +39,12 @@ class BasicBlock3d(nn.Module):
         self.downsample = downsample
         self.relu = nn.ReLU(inplace=True)
         self.with_cp = with_cp
+        self._add_non_local(planes * self.expansion, non_local_cfg)
+
+    def _add_non_local(self, channels: int, non_local_cfg: Mapping[str, Any] | None) -> None:
+        """A non-local block after the residual sum (`non_local_cfg` given: this block has one)."""
+        if non_local_cfg is not None:
+            self.non_local_block = NonLocal3d(channels, **dict(non_local_cfg))
 
     def _residual(self, x: torch.Tensor) -> torch.Tensor:
         identity = x if self.downsample is None else self.downsample(x)
@@ -45,8 +52,11 @@ class BasicBlock3d(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.with_cp and x.requires_grad:
-            return self.relu(activation_checkpoint.checkpoint(self._residual, x, use_reentrant=False))
-        return self.relu(self._residual(x))
+            out = self.relu(activation_checkpoint.checkpoint(self._residual, x, use_reentrant=False))
+        else:
+            out = self.relu(self._residual(x))
+        non_local = getattr(self, "non_local_block", None)
+        return out if non_local is None else non_local(out)
 
 
 class Bottleneck3d(BasicBlock3d):
@@ -58,7 +68,7 @@ class Bottleneck3d(BasicBlock3d):
     def __init__(self, inplanes: int, planes: int, spatial_stride: int = 1, temporal_stride: int = 1,
                  dilation: int = 1, downsample: nn.Module | None = None, style: str = "pytorch",
                  inflate: bool = True, inflate_style: str = "3x1x1", with_cp: bool = False,
-                 norm_requires_grad: bool = True) -> None:
+                 norm_requires_grad: bool = True, non_local_cfg: Mapping[str, Any] | None = None) -> None:
         nn.Module.__init__(self)
         strides = [(1, 1, 1), (temporal_stride, spatial_stride, spatial_stride)]
         if style == "caffe":
@@ -76,6 +86,7 @@ class Bottleneck3d(BasicBlock3d):
         self.downsample = downsample
         self.relu = nn.ReLU(inplace=True)
         self.with_cp = with_cp
+        self._add_non_local(planes * self.expansion, non_local_cfg)
 
     def _residual(self, x: torch.Tensor) -> torch.Tensor:
         identity = x if self.downsample is None else self.downsample(x)
@@ -106,7 +117,8 @@ class ResNet3d(nn.Module):
       or a bare state dict), loaded strictly.
     - `inflate`: per stage, 1 or 0, or per block a list (1: temporal kernel 3, 0: 1).
     - `conv_cfg`/`norm_cfg`/`act_cfg` accept mmaction2's values for Conv3d, BN3d (`requires_grad: false`
-      freezes the norm weights) and ReLU only; `non_local` must be all zeros.
+      freezes the norm weights) and ReLU only.
+    - `non_local`: per stage, or per block a list, 1 puts a NonLocal3d(`**non_local_cfg`) after the block.
     - `frozen_stages`, `norm_eval`, `zero_init_residual`, `with_cp` (activation checkpointing) as in mmaction2;
       `channels_last: true` keeps the weights channels_last_3d and converts the input.
     """
@@ -148,9 +160,6 @@ class ResNet3d(nn.Module):
         _check_mmcv_cfg(name, "conv_cfg", conv_cfg, _CONV_TYPES)
         _check_mmcv_cfg(name, "norm_cfg", norm_cfg, _NORM_TYPES, extra=("requires_grad",))
         _check_mmcv_cfg(name, "act_cfg", act_cfg, _ACT_TYPES, extra=("inplace",))
-        if _any_set(non_local) or non_local_cfg:
-            raise ValueError(f"{name}: non-local blocks (non_local, non_local_cfg) are not supported by "
-                             "vidcore-video3d; set non_local to [0, 0, 0, 0] and leave non_local_cfg empty")
         block, default_blocks = _ARCH[depth]
         stage_blocks = tuple(stage_blocks) if stage_blocks is not None else default_blocks[:num_stages]
         if len(stage_blocks) != num_stages:
@@ -176,6 +185,7 @@ class ResNet3d(nn.Module):
         self.maxpool = nn.MaxPool3d((1, 3, 3), (pool1_stride_t, pool1_stride_s, pool1_stride_s), (0, 1, 1))
         self.pool2 = nn.MaxPool3d((2, 1, 1), (2, 1, 1))
         inflations = _per_stage(inflate, num_stages, "inflate", name)
+        non_locals = _per_stage(non_local, num_stages, "non_local", name)
         lateral = self._lateral_inplanes()
         self.res_layers: list[str] = []
         inplanes = base_channels
@@ -183,7 +193,8 @@ class ResNet3d(nn.Module):
             planes = base_channels * 2 ** index
             layer = _make_res_layer(block, inplanes + lateral[index], planes, blocks, spatial_strides[index],
                                     temporal_strides[index], dilations[index], style, inflations[index],
-                                    inflate_style, with_cp, norm_requires_grad)
+                                    inflate_style, with_cp, norm_requires_grad, non_locals[index],
+                                    dict(non_local_cfg or {}))
             inplanes = planes * block.expansion
             self.add_module(f"layer{index + 1}", layer)
             self.res_layers.append(f"layer{index + 1}")
@@ -204,7 +215,10 @@ class ResNet3d(nn.Module):
     def init_weights(self) -> None:
         """mmaction2's initialisation (Kaiming convolutions, unit norms, zero last norm of each residual branch),
         then `init_cfg`, then `pretrained` (inflated 2D weights or a 3D checkpoint)."""
+        non_local = {id(m) for block in self.modules() if isinstance(block, NonLocal3d) for m in block.modules()}
         for module in self.modules():
+            if id(module) in non_local:  # keeps its own initialisation: the block starts as the identity
+                continue
             if isinstance(module, nn.Conv3d):
                 nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
             elif isinstance(module, nn.modules.batchnorm._BatchNorm):
@@ -270,11 +284,14 @@ class ResNet3d(nn.Module):
 
 def _make_res_layer(block: type[BasicBlock3d], inplanes: int, planes: int, blocks: int, spatial_stride: int,
                     temporal_stride: int, dilation: int, style: str, inflate: int | Sequence[int], inflate_style: str,
-                    with_cp: bool, norm_requires_grad: bool) -> nn.Sequential:
+                    with_cp: bool, norm_requires_grad: bool, non_local: int | Sequence[int] = 0,
+                    non_local_cfg: Mapping[str, Any] | None = None) -> nn.Sequential:
     inflate = [inflate] * blocks if isinstance(inflate, int) else list(inflate)
-    if len(inflate) != blocks:
-        raise ValueError(f"ResNet3d inflate: a stage of {blocks} blocks needs {blocks} per-block values, "
-                         f"got {list(inflate)!r}")
+    non_local = [non_local] * blocks if isinstance(non_local, int) else list(non_local)
+    for key, values in (("inflate", inflate), ("non_local", non_local)):
+        if len(values) != blocks:
+            raise ValueError(f"ResNet3d {key}: a stage of {blocks} blocks needs {blocks} per-block values, "
+                             f"got {list(values)!r}")
     downsample = None
     if spatial_stride != 1 or inplanes != planes * block.expansion:
         downsample = ConvModule3d(inplanes, planes * block.expansion, 1, (temporal_stride, spatial_stride,
@@ -285,7 +302,7 @@ def _make_res_layer(block: type[BasicBlock3d], inplanes: int, planes: int, block
         layers.append(block(inplanes if first else planes * block.expansion, planes,
                             spatial_stride if first else 1, temporal_stride if first else 1, dilation,
                             downsample if first else None, style, inflate[index] == 1, inflate_style, with_cp,
-                            norm_requires_grad))
+                            norm_requires_grad, non_local_cfg if non_local[index] == 1 else None))
     return nn.Sequential(*layers)
 
 
@@ -295,12 +312,6 @@ def _per_stage(value: Any, num_stages: int, key: str, name: str) -> list[Any]:
     if len(values) < num_stages:
         raise ValueError(f"{name} {key} needs one value per stage ({num_stages}), got {values!r}")
     return [v for v in values[:num_stages]]
-
-
-def _any_set(value: Any) -> bool:
-    if isinstance(value, (list, tuple)):
-        return any(_any_set(item) for item in value)
-    return bool(value)
 
 
 def _check_mmcv_cfg(name: str, key: str, cfg: Mapping[str, Any] | None, types: tuple[str, ...],
