@@ -67,6 +67,8 @@ COMPONENTS: dict[str, dict[str, str]] = {
 FAMILY_COMPONENTS: dict[str, tuple[str, ...]] = {
     "vidcore-tsn": ("Recognizer2D", "ResNet", "TSNHead", "AvgConsensus", "CrossEntropyLoss", "BCELossWithLogits"),
     "vidcore-tsm": ("ResNetTSM", "TSMHead", "TSMOptimWrapperConstructor"),
+    "vidcore-video3d": ("Recognizer3D", "I3DHead", "SlowFastHead", "ResNet3d", "ResNet3dSlowOnly",
+                        "ResNet3dSlowFast", "TorchvisionVideo", "TorchvisionClassifier"),
     "vidcore-tensorboard": ("TensorboardVisBackend",),
     "vidcore-wandb": ("WandbVisBackend",),
 }
