@@ -3,9 +3,11 @@ decoding, MultiScaleCrop 224, flip) on benchmark videos, on the GPU when there i
 
     python benchmarks/train_throughput.py [--amp [--amp-dtype float16]] [--memory-format F] [--workers N]
         [--batch-size N] [--iters N] [--warmup N] [--depth 50] [--compare-bare [--rounds N]] [--profile]
-        [--data-in-memory] [--model-only] [--model tsn|tsm]
+        [--data-in-memory] [--model-only] [--model tsn|tsm|i3d|r2plus1d_18]
 
-`--model tsm` runs the TSM-R50 1x1x8 recipe (vidcore-tsm) instead of TSN's.
+`--model tsm` runs the TSM-R50 1x1x8 recipe (vidcore-tsm) instead of TSN's; `--model i3d` the I3D-R50
+32x2x1 recipe and `--model r2plus1d_18` the R(2+1)D-18 16x2x1 one (vidcore-video3d; 3D clips, `--depth` applies
+to I3D only).
 
 Defaults: 8 workers, batch 32, 5 + 30 iterations on a GPU; on a CPU (about 3 s per clip for ResNet-50),
 batch 8, 2 + 6 iterations and at most one worker per core.
@@ -45,7 +47,11 @@ from pipeline import training_videos, write_annotations  # noqa: E402
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs"
 RECIPES = {"tsn": CONFIGS / "tsn" / "tsn_r50_1x1x8_100e_kinetics400.yaml",
-           "tsm": CONFIGS / "tsm" / "tsm_imagenet-pretrained-r50_8xb16-1x1x8-50e_kinetics400-rgb.yaml"}
+           "tsm": CONFIGS / "tsm" / "tsm_imagenet-pretrained-r50_8xb16-1x1x8-50e_kinetics400-rgb.yaml",
+           "i3d": CONFIGS / "video3d" / "i3d_imagenet-pretrained-r50_8xb8-32x2x1-100e_kinetics400-rgb.yaml",
+           "r2plus1d_18": CONFIGS / "video3d" / "r2plus1d-18_torchvision-k400-pre_8xb8-16x2x1-20e_kinetics400-rgb.yaml"}
+INPUTS = {"tsn": "8 segments x 224x224", "tsm": "8 segments x 224x224", "i3d": "clips of 32 x 224x224",
+          "r2plus1d_18": "clips of 16 x 112x112"}
 MEMORY_FORMATS = ("channels_last", "input_channels_last", "nchw")
 IN_MEMORY_SAMPLES = 64
 
@@ -106,9 +112,13 @@ def train_cfg(args: argparse.Namespace, ann_file: Path, work_dir: str) -> dict[s
     from vidcore.config import load_config
 
     cfg = load_config(RECIPES[args.model]).to_dict()
-    cfg["model"]["backbone"].update(pretrained=None, depth=args.depth,
-                                    channels_last=args.memory_format == "channels_last")
-    cfg["model"]["cls_head"]["in_channels"] = 2048 if args.depth >= 50 else 512
+    channels_last = args.memory_format == "channels_last"
+    if cfg["model"]["backbone"]["type"] == "TorchvisionVideo":
+        cfg["model"]["backbone"].update(pretrained=None, channels_last=channels_last)
+        cfg["model"]["cls_head"].pop("init_cfg", None)  # torchvision's classifier: not downloaded
+    else:
+        cfg["model"]["backbone"].update(pretrained=None, depth=args.depth, channels_last=channels_last)
+        cfg["model"]["cls_head"]["in_channels"] = 2048 if args.depth >= 50 else 512
     if args.amp:
         cfg["optim_wrapper"].update(type="AmpOptimWrapper", dtype=args.amp_dtype)
     loader = cfg["train_dataloader"]
@@ -247,7 +257,7 @@ def main() -> None:
     parser.add_argument("--iters", type=int, default=None, help="timed iterations (30 on a GPU, 6 on a CPU)")
     parser.add_argument("--warmup", type=int, default=None, help="untimed iterations first (5 on a GPU, 2 on a CPU)")
     parser.add_argument("--depth", type=int, default=50, choices=(18, 34, 50, 101, 152), help="ResNet depth")
-    parser.add_argument("--model", default="tsn", choices=sorted(RECIPES), help="the 1x1x8 R50 recipe to train")
+    parser.add_argument("--model", default="tsn", choices=sorted(RECIPES), help="the recipe to train")
     parser.add_argument("--compare-bare", action="store_true", help="also time a hand-written PyTorch loop")
     parser.add_argument("--rounds", type=int, default=1, help="with --compare-bare: turns of bare and vidcore "
                         "timings; the best of each is compared (more rounds for a loaded machine)")
@@ -297,7 +307,8 @@ def main() -> None:
         report: dict[str, Any] = {
             "benchmark": "train_throughput",
             "quick": args.quick,
-            "model": f"{args.model.upper()} ResNet-{args.depth}, 8 segments x 224x224, random weights",
+            "model": (f"{args.model.upper()} ResNet-{args.depth}" if args.model != "r2plus1d_18" else "R(2+1)D-18")
+                     + f", {INPUTS[args.model]}, random weights",
             "device": torch.cuda.get_device_name(device) if device.type == "cuda" else
                       f"cpu ({platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
                       f"{torch.get_num_threads()} torch threads)",

@@ -10,7 +10,7 @@ import torch
 import torchvision
 import vidcore
 from torch import nn
-from vidcore import BuildError, CheckpointError
+from vidcore import BuildError, CheckpointError, ConfigError
 from vidcore_tsn.backbones.resnet import ResNet
 
 
@@ -158,3 +158,22 @@ def test_torchvision_pretrained_loads_from_the_hub_cache(tmp_path, monkeypatch):
     assert weights.url.endswith(".pth")
     with pytest.raises(CheckpointError, match="unknown torchvision weights"):
         ResNet(depth=18, pretrained="torchvision://resnet_nope")
+
+
+def test_flow_in_channels_take_rgb_weights_averaged_over_rgb(tmp_path):
+    """TSN's cross-modality pre-training: conv1's RGB filters averaged and repeated for the 10 flow channels;
+    every other weight loads unchanged."""
+    rgb = torchvision.models.resnet18()
+    torch.save(rgb.state_dict(), tmp_path / "resnet18.pth")
+    flow = ResNet(depth=18, in_channels=10, pretrained=str(tmp_path / "resnet18.pth")).eval()
+    expected = rgb.conv1.weight.mean(dim=1, keepdim=True).repeat(1, 10, 1, 1)
+    assert flow.conv1.weight.shape == (64, 10, 7, 7) and torch.allclose(flow.conv1.weight, expected)
+    assert torch.equal(flow.layer3[1].conv2.weight, rgb.layer3[1].conv2.weight)
+    with torch.no_grad():
+        assert flow(torch.randn(2, 10, 64, 64)).shape == (2, 512, 2, 2)
+    with pytest.raises(ConfigError, match="in_channels=10, but the inputs have 6 channels"):
+        flow(torch.randn(2, 6, 64, 64))
+    random_init = ResNet(depth=18, in_channels=10)
+    assert random_init.conv1.weight.std() > 0 and not torch.allclose(random_init.conv1.weight, expected)
+    with pytest.raises(ValueError, match="in_channels must be a positive integer"):
+        ResNet(depth=18, in_channels=0)

@@ -19,7 +19,7 @@ class TSMHead(TSNHead):
     backbone has halved the frames, so each view holds `num_segments // 2` feature maps. A head with
     `num_segments` makes `Recognizer2D.predict` score test-time views of that many frames (e.g. 8
     segments x 2 (`twice_sample`) x 10 crops = 20 views), merged per `average_clips`. Loss, label
-    smoothing, `average_clips` and `init_cfg` are `vidcore_tsn.TSNHead`'s.
+    smoothing, `average_clips`, `multi_class` and `init_cfg` are `vidcore_tsn.TSNHead`'s.
     """
 
     def __init__(self, num_classes: int, in_channels: int, num_segments: int = 8,
@@ -27,6 +27,7 @@ class TSMHead(TSNHead):
                  consensus: nn.Module | Mapping[str, Any] | None = None, dropout_ratio: float = 0.8,
                  init_std: float = 0.001, is_shift: bool = True, temporal_pool: bool = False,
                  label_smooth_eps: float = 0.0, average_clips: str | None = "prob", topk: Sequence[int] = (1, 5),
+                 multi_class: bool = False,
                  init_cfg: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None) -> None:
         if not isinstance(num_segments, int) or num_segments < 1:
             raise ValueError(f"TSMHead num_segments must be a positive integer, got {num_segments!r}")
@@ -34,7 +35,8 @@ class TSMHead(TSNHead):
             raise ValueError(f"TSMHead temporal_pool needs num_segments >= 2, got {num_segments}")
         super().__init__(num_classes, in_channels, spatial_type=spatial_type, consensus=consensus,
                          dropout_ratio=dropout_ratio, init_std=init_std, label_smooth_eps=label_smooth_eps,
-                         loss_cls=loss_cls, average_clips=average_clips, topk=topk, init_cfg=init_cfg)
+                         loss_cls=loss_cls, average_clips=average_clips, topk=topk,
+                         multi_class=multi_class, init_cfg=init_cfg)
         self.num_segments = num_segments
         self.is_shift = is_shift
         self.temporal_pool = temporal_pool

@@ -15,6 +15,7 @@ _LAZY = {
     "TSNHead": "vidcore_tsn.heads.tsn_head",
     "AvgConsensus": "vidcore_tsn.consensus",
     "CrossEntropyLoss": "vidcore_tsn.losses",
+    "BCELossWithLogits": "vidcore_tsn.losses",
     "apply_init_cfg": "vidcore_tsn.weight_init",
     "init_recognizer": "vidcore_tsn.inference",
     "inference_recognizer": "vidcore_tsn.inference",

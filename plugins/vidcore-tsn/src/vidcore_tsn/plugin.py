@@ -8,6 +8,7 @@ MODELS = {
     "TSNHead": "vidcore_tsn.heads.tsn_head:TSNHead",
     "AvgConsensus": "vidcore_tsn.consensus:AvgConsensus",
     "CrossEntropyLoss": "vidcore_tsn.losses:CrossEntropyLoss",
+    "BCELossWithLogits": "vidcore_tsn.losses:BCELossWithLogits",
 }
 
 WEIGHT_INITS = {

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import textwrap
 from pathlib import Path
 
 import pytest
+import yaml
 
 # --- mmaction2 0.x ------------------------------------------------------------------------------------
 V0_MODEL = """
@@ -345,3 +347,69 @@ def read_base_config(tmp_path: Path) -> Path:
         "tsn/tsn_hmdb51.py": V1_READ_BASE,
     })
     return paths["tsn/tsn_hmdb51.py"]
+
+
+@pytest.fixture(scope="session")
+def synthetic_roots(tmp_path_factory) -> dict[str, str]:
+    """Folders of tiny encoded videos (2 classes x 2 videos, 8 frames), with `annotations.txt`, per split;
+    made once per test session."""
+    from vidcore_video.datasets.synthetic import SyntheticVideoDataset
+
+    base = tmp_path_factory.mktemp("synthetic")
+    return {split: SyntheticVideoDataset(pipeline=[], num_classes=2, videos_per_class=2, num_frames=8,
+                                         size=(64, 48), split=split, data_root=str(base / split)).data_root
+            for split in ("train", "val")}
+
+
+_SMALL = {("Resize", "scale"): [-1, 64], ("MultiScaleCrop", "input_size"): 56, ("CenterCrop", "crop_size"): 56}
+
+
+def tiny_run_options(config: Path, roots: dict[str, str], train_batch: int = 2) -> list[str]:
+    """--cfg-options that shrink a migrated config (ResNet-18 without pretrained weights, 56-pixel crops, one
+    epoch or iteration) and point every split at the synthetic videos."""
+    cfg = yaml.safe_load(config.read_text())
+    options = ["model.backbone.depth=18", "model.backbone.pretrained=null", "model.cls_head.in_channels=512",
+               "model.cls_head.num_classes=2", "train_cfg.val_interval=1"]
+    options.append("train_cfg.max_iters=1" if cfg["train_cfg"].get("type") == "IterBasedTrainLoop"
+                   else "train_cfg.max_epochs=1")
+    for split in ("train", "val", "test"):
+        loader = cfg.get(f"{split}_dataloader")
+        if not loader:
+            continue
+        root = roots["train" if split == "train" else "val"]
+        key = f"{split}_dataloader"
+        options += [f"{key}.batch_size={train_batch if split == 'train' else 2}", f"{key}.num_workers=0",
+                    f"{key}.persistent_workers=false",
+                    f"{key}.dataset.ann_file={root}/annotations.txt", f"{key}.dataset.data_prefix={root}"]
+        for index, step in enumerate(loader["dataset"]["pipeline"]):
+            for (name, arg), value in _SMALL.items():
+                if step["type"] == name and arg in step:
+                    small = [56, 56] if name == "Resize" and step[arg][0] != -1 else value
+                    options.append(f"{key}.dataset.pipeline[{index}].{arg}={json.dumps(small)}")
+    return options
+
+
+@pytest.fixture
+def tiny_options():
+    """`tiny_options(migrated_yaml, synthetic_roots)`: see `tiny_run_options`."""
+    return tiny_run_options
+
+
+_BASES = {
+    "0.x": {"_base_/models/tsn_r50.py": V0_MODEL, "_base_/schedules/sgd_100e.py": V0_SCHEDULE,
+            "_base_/default_runtime.py": V0_RUNTIME},
+    "1.x": {"_base_/models/tsn_r50.py": V1_MODEL, "_base_/schedules/sgd_100e.py": V1_SCHEDULE,
+            "_base_/default_runtime.py": V1_RUNTIME},
+}
+
+
+@pytest.fixture
+def mmaction_tree():
+    """`mmaction_tree(version, root, {relative path: text})`: the files written under `root` next to the
+    `_base_/{models/tsn_r50,schedules/sgd_100e,default_runtime}.py` files of mmaction2 `version` ("0.x" or
+    "1.x"); returns the paths of the given files by the same keys."""
+    def write(version: str, root: Path, files: dict[str, str]) -> dict[str, Path]:
+        paths = write_tree(root, {**_BASES[version], **files})
+        return {relative: paths[relative] for relative in files}
+
+    return write

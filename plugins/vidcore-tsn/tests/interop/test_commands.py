@@ -71,13 +71,13 @@ def test_migrate_warns_when_the_result_needs_a_distribution_that_is_not_installe
     text = out.read_text()
     assert {"type": "TensorboardVisBackend"} in yaml.safe_load(text)["visualizer"]["vis_backends"]  # kept
     if installed:
-        assert "# Everything was mapped." in text and "(0 warning(s))" in result.stderr
+        assert "# Everything was mapped." in text and "; 0 warning(s)" in result.stderr
         return
     warning = ("visualizer.vis_backends[1].type: 'TensorboardVisBackend' is provided by vidcore-tensorboard, which "
                "is not installed or not loaded: pip install ./plugins/vidcore-tensorboard (from the root of the "
                "vidcore repository); kept")
     where = f"{paths['cfg.py'].resolve()}:2: "  # the line of the mmaction2 config that set it
-    assert f"vidcore migrate: warning: {where}{warning}" in result.stderr and "(1 warning(s))" in result.stderr
+    assert f"vidcore migrate: warning: {where}{warning}" in result.stderr and "; 1 warning(s)" in result.stderr
     assert "Everything was mapped" not in text and f"# TODO(migrate): {where}{warning}" in text
 
 

@@ -78,7 +78,8 @@ def test_v1_config_passes_through_and_flattens_data_prefix(v1_config):
     assert cfg["visualizer"] == {"vis_backends": [{"type": "LocalVisBackend"}]}
     assert cfg["env_cfg"]["dist_cfg"] == {"backend": "nccl"}
     assert cfg["resume"] is False and cfg["load_from"] is None
-    assert "default_scope" not in cfg and "log_processor" not in cfg and "auto_scale_lr" not in cfg
+    assert "default_scope" not in cfg and "log_processor" not in cfg
+    assert cfg["auto_scale_lr"] == {"enable": False, "base_batch_size": 256}
 
 
 def test_read_base_config_maps(read_base_config):
@@ -90,7 +91,7 @@ def test_read_base_config_maps(read_base_config):
 
 @pytest.mark.parametrize("lr_config, total, expected", [
     ("dict(policy='step', step=[3, 6], gamma=0.5, warmup='linear', warmup_iters=100, warmup_ratio=0.01)", 8, [
-        {"type": "LinearLR", "start_factor": 0.01, "end_factor": 1.0, "by_epoch": False, "begin": 0, "end": 100},
+        {"type": "LinearLR", "start_factor": 0.01, "end_factor": 1.0, "by_epoch": False, "begin": 0, "end": 101},
         {"type": "MultiStepLR", "milestones": [3, 6], "gamma": 0.5, "by_epoch": True, "begin": 0, "end": 8}]),
     ("dict(policy='step', step=2)", 8, [
         {"type": "StepLR", "step_size": 2, "gamma": 0.1, "by_epoch": True, "begin": 0, "end": 8}]),
@@ -98,7 +99,8 @@ def test_read_base_config_maps(read_base_config):
         {"type": "CosineRestartLR", "periods": [4, 4], "restart_weights": [1, 0.5], "by_epoch": True, "begin": 0,
          "end": 8, "eta_min_ratio": 0.01}]),
     ("dict(policy='CosineAnnealing', min_lr=1e-5, by_epoch=False)", 8, [
-        {"type": "CosineAnnealingLR", "T_max": 8, "by_epoch": False, "begin": 0, "end": 8, "eta_min": 1e-5}]),
+        {"type": "CosineAnnealingLR", "T_max": 8, "by_epoch": True, "convert_to_iter_based": True, "begin": 0,
+         "end": 8, "eta_min": 1e-5}]),
     ("dict(policy='poly', power=0.9, min_lr=1e-4)", 8, [
         {"type": "PolyLR", "power": 0.9, "eta_min": 1e-4, "by_epoch": True, "begin": 0, "end": 8}]),
     ("dict(policy='step', step=[1], warmup='constant', warmup_iters=2, warmup_ratio=0.3, warmup_by_epoch=True)", 4, [
@@ -112,11 +114,23 @@ def test_lr_config_policies(migrate, lr_config, total, expected):
 
 
 def test_unmappable_schedule_settings_are_warned(migrate):
-    cfg, diagnostics = migrate("lr_config = dict(policy='OneCycle', max_lr=1, warmup='exp', warmup_iters=3)\n"
-                               "momentum_config = dict(policy='cyclic')\ntotal_epochs = 3\n")
+    cfg, diagnostics = migrate("lr_config = dict(policy='Cyclic', target_ratio=(10, 1e-4), warmup='sine', "
+                               "warmup_iters=3)\nmomentum_config = dict(policy='cyclic')\ntotal_epochs = 3\n")
     text = warning_texts(diagnostics)
-    assert "lr_config.policy: lr policy 'OneCycle'" in text and "lr_config.warmup: warmup 'exp'" in text
+    assert "lr_config.policy: lr policy 'Cyclic'" in text and "lr_config.warmup: warmup 'sine'" in text
     assert "momentum_config" in text and "param_scheduler" not in cfg
+
+
+@pytest.mark.parametrize("runner, expected", [
+    ("total_epochs = 3", {"type": "OneCycleLR", "eta_max": 0.1, "pct_start": 0.25, "by_epoch": True,
+                          "convert_to_iter_based": True, "begin": 0, "end": 3}),
+    ("runner = dict(type='IterBasedRunner', max_iters=90)", {"type": "OneCycleLR", "eta_max": 0.1, "pct_start": 0.25,
+                                                             "by_epoch": False, "begin": 0, "end": 90}),
+])
+def test_one_cycle_spans_the_run_in_iterations(migrate, runner, expected):
+    cfg, diagnostics = migrate(f"lr_config = dict(policy='OneCycle', max_lr=0.1, pct_start=0.25)\n{runner}\n")
+    assert not diagnostics.warnings, warning_texts(diagnostics)
+    assert cfg["param_scheduler"] == [expected]
 
 
 def test_iter_based_runner(migrate):
@@ -177,10 +191,12 @@ def test_dataset_wrappers_decoders_and_prefixes(migrate):
         "              dict(type='Collect', keys=['imgs', 'label', 'x'])])),\n"
         "    omni_videos_per_gpu=[4, 8])\n")
     dataset = cfg["train_dataloader"]["dataset"]
+    assert dataset["type"] == "RepeatDataset" and dataset["times"] == 3
+    dataset = dataset["dataset"]
     assert dataset["type"] == "RawframeDataset" and dataset["data_prefix"] == "frames"
     assert [step["type"] for step in dataset["pipeline"]] == ["DecordInit", "DecordDecode", "PackActionInputs"]
     text = warning_texts(diagnostics)
-    assert "RepeatDataset(times=3)" in text and "OpenCVInit replaced by DecordInit" in text
+    assert "RepeatDataset" not in text and "OpenCVInit replaced by DecordInit" in text
     assert "Collect keys ['x']" in text and "data.omni_videos_per_gpu" in text
 
 
@@ -242,12 +258,13 @@ def test_runtime_keys(migrate):
         "seed = 3\ndeterministic = True\ngpu_ids = range(1)\nfind_unused_parameters = True\n"
         "custom_imports = dict(imports=['my_module'])\nlauncher = 'pytorch'\nsomething_else = 1\n"
         "auto_scale_lr = dict(enable=True, base_batch_size=64)\n")
-    assert cfg["load_from"] == "work/epoch_3.pth" and cfg["resume"] is True
+    assert cfg["resume"] == "work/epoch_3.pth" and "load_from" not in cfg  # resumes from that file, not the work dir
     assert cfg["env_cfg"] == {"cudnn_benchmark": True}
     assert cfg["randomness"] == {"seed": 3, "deterministic": True}
     text = warning_texts(diagnostics)
-    for key in ("gpu_ids: call", "find_unused_parameters", "custom_imports", "something_else", "auto_scale_lr"):
+    for key in ("gpu_ids: call", "find_unused_parameters", "custom_imports", "something_else"):
         assert key in text
+    assert cfg["auto_scale_lr"] == {"enable": True, "base_batch_size": 64} and "auto_scale_lr" not in text
     assert "launcher" not in text and "workflow" in " ".join(str(n) for n in diagnostics.notes)
 
 
@@ -255,3 +272,55 @@ def test_warnings_carry_the_file_and_line_of_their_key(migrate):
     _, diagnostics = migrate("x = 1\n\nevaluation = dict(interval=1, weird=True)\n")
     assert any(str(item).endswith("cfg.py:3: evaluation.weird: no vidcore equivalent; dropped")
                for item in diagnostics.warnings)
+
+
+def _mmcv_lr(lr_config: dict, base: float, iteration: int, epoch_length: int, epochs: int) -> float:
+    """mmcv's learning rate at `iteration` for the policies below (written from mmcv's formulas)."""
+    import math
+
+    by_epoch = lr_config.get("by_epoch", True)
+    progress, total = (iteration // epoch_length, epochs) if by_epoch else (iteration, epochs * epoch_length)
+    policy, min_lr = lr_config["policy"], lr_config.get("min_lr", 0.0)
+    if policy == "step":
+        lr = max(base * 0.1 ** sum(progress >= step for step in lr_config["step"]), min_lr)
+    else:  # CosineAnnealing
+        lr = min_lr + (base - min_lr) * (1 + math.cos(math.pi * progress / total)) / 2
+    warmup_iters = lr_config.get("warmup_iters", 0)
+    if lr_config.get("warmup") == "linear" and iteration < warmup_iters:
+        lr *= 1 - (1 - iteration / warmup_iters) * (1 - lr_config["warmup_ratio"])
+    if lr_config.get("warmup") == "exp" and iteration < warmup_iters:
+        lr *= lr_config["warmup_ratio"] ** (1 - iteration / warmup_iters)
+    return lr
+
+
+@pytest.mark.parametrize("lr_config", [
+    dict(policy="CosineAnnealing", by_epoch=False, min_lr=0.001),
+    dict(policy="CosineAnnealing", by_epoch=False, min_lr=0, warmup="linear", warmup_iters=5, warmup_ratio=0.1),
+    dict(policy="CosineAnnealing", min_lr=0, warmup="linear", warmup_iters=5, warmup_ratio=0.1),
+    dict(policy="step", step=[5, 9], by_epoch=False, min_lr=0.0015),
+    dict(policy="step", step=[2], warmup="linear", warmup_iters=3, warmup_ratio=0.01),
+    dict(policy="step", step=[2], warmup="exp", warmup_iters=6, warmup_ratio=0.1),
+], ids=["cosine-by-iteration", "cosine-by-iteration-warmup", "cosine-by-epoch-warmup", "step-by-iteration-min-lr",
+        "step-by-epoch-iteration-warmup", "step-by-epoch-exp-warmup"])
+def test_migrated_schedules_give_mmcv_learning_rate_at_every_iteration(migrate, lr_config):
+    """3 epochs of 4 iterations, stepped as vidcore's ParamSchedulerHook does, against mmcv's formulas."""
+    import torch
+    from vidcore.plugins import default_registry
+
+    epochs, epoch_length, base = 3, 4, 0.1
+    cfg, diagnostics = migrate(f"lr_config = {lr_config!r}\ntotal_epochs = {epochs}\n")
+    assert not diagnostics.warnings, warning_texts(diagnostics)
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=base)
+    schedulers = [default_registry().build(dict(item), "param_schedulers",
+                                           default_args={"optimizer": optimizer, "epoch_length": epoch_length})
+                  for item in cfg["param_scheduler"]]
+    for iteration in range(epochs * epoch_length):
+        expected = _mmcv_lr(lr_config, base, iteration, epoch_length, epochs)
+        assert optimizer.param_groups[0]["lr"] == pytest.approx(expected, rel=1e-6, abs=1e-9), iteration
+        for scheduler in schedulers:
+            if not scheduler.by_epoch:
+                scheduler.step()
+        if (iteration + 1) % epoch_length == 0:
+            for scheduler in schedulers:
+                if scheduler.by_epoch:
+                    scheduler.step()

@@ -6,33 +6,18 @@ model and inputs are shrunk through `--cfg-options`, so each run takes a few tin
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-import yaml
 from vidcore.cli.main import main
 
 pytestmark = pytest.mark.slow
 
-SMALL = {("Resize", "scale"): [-1, 64], ("MultiScaleCrop", "input_size"): 56, ("CenterCrop", "crop_size"): 56}
-
 
 def vidcore(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "vidcore", *args], capture_output=True, text=True, timeout=600)
-
-
-@pytest.fixture(scope="module")
-def synthetic_roots(tmp_path_factory) -> dict[str, str]:
-    """Folders of tiny encoded videos (2 classes x 2 videos), with `annotations.txt`, per split."""
-    from vidcore_video.datasets.synthetic import SyntheticVideoDataset
-
-    base = tmp_path_factory.mktemp("synthetic")
-    return {split: SyntheticVideoDataset(pipeline=[], num_classes=2, videos_per_class=2, num_frames=8,
-                                         size=(64, 48), split=split, data_root=str(base / split)).data_root
-            for split in ("train", "val")}
 
 
 def migrate(source: Path, tmp_path: Path) -> Path:
@@ -41,28 +26,7 @@ def migrate(source: Path, tmp_path: Path) -> Path:
     return output
 
 
-def tiny_run_options(config: Path, roots: dict[str, str]) -> list[str]:
-    """--cfg-options that shrink the model and inputs and point every split at the synthetic videos."""
-    cfg = yaml.safe_load(config.read_text())
-    options = ["model.backbone.depth=18", "model.backbone.pretrained=null", "model.cls_head.in_channels=512",
-               "model.cls_head.num_classes=2", "train_cfg.max_epochs=1", "train_cfg.val_interval=1"]
-    for split in ("train", "val", "test"):
-        loader = cfg.get(f"{split}_dataloader")
-        if not loader:
-            continue
-        root = roots["train" if split == "train" else "val"]
-        key = f"{split}_dataloader"
-        options += [f"{key}.batch_size=2", f"{key}.num_workers=0", f"{key}.persistent_workers=false",
-                    f"{key}.dataset.ann_file={root}/annotations.txt", f"{key}.dataset.data_prefix={root}"]
-        for index, step in enumerate(loader["dataset"]["pipeline"]):
-            for (name, arg), value in SMALL.items():
-                if step["type"] == name and arg in step:
-                    small = [56, 56] if name == "Resize" and step[arg][0] != -1 else value
-                    options.append(f"{key}.dataset.pipeline[{index}].{arg}={json.dumps(small)}")
-    return options
-
-
-def check_and_run(config: Path, roots: dict[str, str], work_dir: Path) -> None:
+def check_and_run(config: Path, roots: dict[str, str], work_dir: Path, tiny_run_options) -> None:
     checked = vidcore("config", "check", str(config))
     assert checked.returncode == 0, checked.stderr
     assert "OK" in checked.stdout
@@ -72,24 +36,24 @@ def check_and_run(config: Path, roots: dict[str, str], work_dir: Path) -> None:
     assert "acc/top1" in ran.stdout + ran.stderr
 
 
-def test_v0_config_migrates_checks_and_runs(v0_config, synthetic_roots, tmp_path):
+def test_v0_config_migrates_checks_and_runs(v0_config, synthetic_roots, tmp_path, tiny_options):
     config = migrate(v0_config, tmp_path)
-    check_and_run(config, synthetic_roots, tmp_path / "work")
+    check_and_run(config, synthetic_roots, tmp_path / "work", tiny_options)
 
 
-def test_v1_config_migrates_checks_and_runs(v1_config, synthetic_roots, tmp_path):
+def test_v1_config_migrates_checks_and_runs(v1_config, synthetic_roots, tmp_path, tiny_options):
     config = migrate(v1_config, tmp_path)
-    check_and_run(config, synthetic_roots, tmp_path / "work")
+    check_and_run(config, synthetic_roots, tmp_path / "work", tiny_options)
 
 
 def test_converted_checkpoint_is_tested_with_the_migrated_config(v1_config, synthetic_roots, tmp_path,
-                                                                 mmaction_names):
+                                                                 mmaction_names, tiny_options):
     import torch
     from vidcore.config import load_config
     from vidcore.plugins import default_registry
 
     config = migrate(v1_config, tmp_path)
-    options = tiny_run_options(config, synthetic_roots)
+    options = tiny_options(config, synthetic_roots)
     model_cfg = load_config(config, options).to_dict()["model"]
     mm_state = mmaction_names(default_registry().build(model_cfg, "models").state_dict())
     source, converted = tmp_path / "mmaction2.pth", tmp_path / "vidcore.pth"

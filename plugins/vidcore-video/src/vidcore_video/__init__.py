@@ -1,5 +1,5 @@
 """vidcore plugin: video datasets, decoders (decord, PyAV, raw frames), sampling and spatial transforms,
-ActionDataPreprocessor, AccMetric.
+ActionDataPreprocessor, AccMetric, ConfusionMatrix.
 
 Public names are imported on first access, so `import vidcore_video` imports neither torch nor av.
 """
@@ -23,6 +23,7 @@ _LAZY = {
     "MixupBlending": "vidcore_video.models.blending",
     "CutmixBlending": "vidcore_video.models.blending",
     "AccMetric": "vidcore_video.evaluation.acc_metric",
+    "ConfusionMatrix": "vidcore_video.evaluation.confusion_matrix",
     "dump_results": "vidcore_video.evaluation.dump",
 }
 

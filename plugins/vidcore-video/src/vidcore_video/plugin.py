@@ -37,6 +37,9 @@ COMPONENTS: dict[str, dict[str, str]] = {
         "TenCrop": f"{_T}.crops:TenCrop",
         "Flip": f"{_T}.flip:Flip",
         "ColorJitter": f"{_T}.color:ColorJitter",
+        "RandomErasing": f"{_T}.erasing:RandomErasing",
+        "TorchVisionWrapper": f"{_T}.torchvision_wrappers:TorchVisionWrapper",
+        "PytorchVideoWrapper": f"{_T}.torchvision_wrappers:PytorchVideoWrapper",
         "Normalize": f"{_T}.normalize:Normalize",
         "FormatShape": f"{_T}.formatting:FormatShape",
         "PackActionInputs": f"{_T}.formatting:PackActionInputs",
@@ -48,6 +51,7 @@ COMPONENTS: dict[str, dict[str, str]] = {
     },
     "metrics": {
         "AccMetric": "vidcore_video.evaluation.acc_metric:AccMetric",
+        "ConfusionMatrix": "vidcore_video.evaluation.confusion_matrix:ConfusionMatrix",
     },
     "hooks": {
         "VisualizationHook": "vidcore_video.visualization_hook:VisualizationHook",
@@ -61,8 +65,10 @@ COMPONENTS: dict[str, dict[str, str]] = {
 # The first-party distributions built on this one and what they ship: a config naming one of these while its
 # distribution is not installed is told the install command (vidcore's registry asks the plugins, not a table).
 FAMILY_COMPONENTS: dict[str, tuple[str, ...]] = {
-    "vidcore-tsn": ("Recognizer2D", "ResNet", "TSNHead", "AvgConsensus", "CrossEntropyLoss"),
+    "vidcore-tsn": ("Recognizer2D", "ResNet", "TSNHead", "AvgConsensus", "CrossEntropyLoss", "BCELossWithLogits"),
     "vidcore-tsm": ("ResNetTSM", "TSMHead", "TSMOptimWrapperConstructor"),
+    "vidcore-video3d": ("Recognizer3D", "I3DHead", "SlowFastHead", "ResNet3d", "ResNet3dSlowOnly",
+                        "ResNet3dSlowFast", "TorchvisionVideo", "TorchvisionClassifier"),
     "vidcore-tensorboard": ("TensorboardVisBackend",),
     "vidcore-wandb": ("WandbVisBackend",),
 }

@@ -18,6 +18,7 @@ FIRST_PARTY_PATHS: dict[str, str] = {
     "vidcore-video": "plugins/vidcore-video",
     "vidcore-tsn": "plugins/vidcore-tsn",
     "vidcore-tsm": "plugins/vidcore-tsm",
+    "vidcore-video3d": "plugins/vidcore-video3d",
     "vidcore-tensorboard": "plugins/vidcore-tensorboard",
     "vidcore-wandb": "plugins/vidcore-wandb",
 }

@@ -20,6 +20,7 @@ from ..keypath import KeyPart, format_key_path
 from ..visualization import LocalVisBackend, Visualizer
 from .compile import compile_model
 from .dataloader import build_dataloader
+from .injection import accepted_arguments
 
 if TYPE_CHECKING:
     from .runner import Runner
@@ -130,7 +131,8 @@ def build_eval_loop(runner: Runner, split: str, extra_metric: Any = None) -> Any
     key = f"{split}_evaluator"
     configured = runner.cfg[key]
     items = configured if isinstance(configured, list) else [configured]
-    metrics = [runner.build_component(metric_cfg, "metrics", (key, index) if isinstance(configured, list) else (key,))
+    metrics = [runner.build_component(metric_cfg, "metrics", (key, index) if isinstance(configured, list) else (key,),
+                                      **_work_dir_for(runner, metric_cfg))
                for index, metric_cfg in enumerate(items)]
     if extra_metric is not None:
         metrics.append(extra_metric)
@@ -138,6 +140,13 @@ def build_eval_loop(runner: Runner, split: str, extra_metric: Any = None) -> Any
     loop_cfg.setdefault("type", "ValLoop" if split == "val" else "TestLoop")
     return runner.build_component(loop_cfg, "loops", (f"{split}_cfg",), runner=runner, dataloader=loader,
                                   evaluator=Evaluator(metrics))
+
+
+def _work_dir_for(runner: Runner, metric_cfg: Any) -> dict[str, Any]:
+    """`{"work_dir": ...}` for a metric whose constructor names `work_dir` (where it writes files), else {}."""
+    if not isinstance(metric_cfg, Mapping):
+        return {}
+    return accepted_arguments(runner.registry, metric_cfg, "metrics", {"work_dir": runner.work_dir}, named_only=True)
 
 
 def build_optim_wrapper(runner: Runner) -> Any:

@@ -12,6 +12,7 @@ import torch
 from torch import nn
 from torchvision.models.resnet import BasicBlock, Bottleneck
 from torchvision.models.resnet import ResNet as TorchvisionResNet
+from vidcore import ConfigError
 
 from ..weight_init import apply_init_cfg
 from ..weights import load_into, read_state_dict
@@ -37,6 +38,9 @@ class ResNet(TorchvisionResNet):
     - `norm_eval`: keep every BatchNorm in eval mode (running stats frozen) while training.
     - `partial_bn`: TSN's partial BN: every BatchNorm except the first is frozen (eval mode, no gradients).
     - `channels_last`: run convolutions in channels-last memory format (faster on recent CPUs and GPUs).
+    - `in_channels`: channels of the input images, 3 for RGB; `2 * clip_len` for stacked optical flow (10 for
+      TSN's 5 x/y frames). Pretrained RGB weights then initialise `conv1` by TSN's cross-modality
+      pre-training: its filters averaged over the RGB channels and repeated for each input channel.
     """
 
     vidcore_raw_args = ("init_cfg",)
@@ -44,16 +48,22 @@ class ResNet(TorchvisionResNet):
     def __init__(self, depth: int = 50, pretrained: str | None = None, out_indices: Sequence[int] = (3,),
                  frozen_stages: int = -1, norm_eval: bool = False, partial_bn: bool = False,
                  channels_last: bool = False, zero_init_residual: bool = False,
-                 init_cfg: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None) -> None:
+                 init_cfg: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None, in_channels: int = 3) -> None:
         if depth not in _ARCH:
             raise ValueError(f"ResNet depth must be one of {sorted(_ARCH)}, got {depth!r}")
         if not out_indices or any(i not in range(4) for i in out_indices):
             raise ValueError(f"ResNet out_indices must be stage indices in 0..3, got {list(out_indices)!r}")
         if not -1 <= frozen_stages <= 4:
             raise ValueError(f"ResNet frozen_stages must be -1 (none) to 4, got {frozen_stages!r}")
+        if isinstance(in_channels, bool) or not isinstance(in_channels, int) or in_channels < 1:
+            raise ValueError(f"ResNet in_channels must be a positive integer, got {in_channels!r}")
         block, layers = _ARCH[depth]
         super().__init__(block, layers, zero_init_residual=zero_init_residual)
         del self.avgpool, self.fc
+        self.in_channels = in_channels
+        if in_channels != 3:
+            self.conv1 = nn.Conv2d(in_channels, 64, kernel_size=7, stride=2, padding=3, bias=False)
+            nn.init.kaiming_normal_(self.conv1.weight, mode="fan_out", nonlinearity="relu")  # torchvision's init
         self.depth = depth
         self.pretrained = pretrained
         self.out_indices = tuple(out_indices)
@@ -76,10 +86,27 @@ class ResNet(TorchvisionResNet):
             if any(key.startswith("backbone.") for key in state):
                 state = {key[len("backbone."):]: value for key, value in state.items() if key.startswith("backbone.")}
             state = {key: value for key, value in state.items() if not key.startswith("fc.")}
+            state = self._fit_first_conv(state)
             load_into(self, state, self.pretrained, allow_unexpected=False)
 
+    def _fit_first_conv(self, state: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        """RGB `conv1` weights for an `in_channels` != 3 network: averaged over RGB, repeated per channel (TSN's
+        cross-modality pre-training). Weights that already fit, or of another shape, are left to `load_into`."""
+        weight = state.get("conv1.weight")
+        if weight is None or weight.dim() != 4 or self.in_channels == 3 or weight.shape[1] != 3:
+            return state
+        if weight.shape[0] != self.conv1.weight.shape[0] or weight.shape[2:] != self.conv1.weight.shape[2:]:
+            return state
+        fitted = weight.mean(dim=1, keepdim=True).repeat(1, self.in_channels, 1, 1)
+        return {**state, "conv1.weight": fitted}
+
     def forward(self, x: torch.Tensor) -> torch.Tensor | tuple[torch.Tensor, ...]:
-        """`(B, 3, H, W)` images -> `(B, C, H/32, W/32)` for the default `out_indices=(3,)`; a tuple otherwise."""
+        """`(B, in_channels, H, W)` images -> `(B, C, H/32, W/32)` for the default `out_indices=(3,)`; a tuple
+        otherwise."""
+        if x.dim() == 4 and x.shape[1] != self.in_channels:
+            raise ConfigError(f"model.backbone: ResNet in_channels={self.in_channels}, but the inputs have "
+                              f"{x.shape[1]} channels; stacked optical flow has 2 x clip_len channels (set "
+                              "in_channels to that)")
         if self.channels_last:
             x = x.contiguous(memory_format=torch.channels_last)
         x = self.maxpool(self.relu(self.bn1(self.conv1(x))))

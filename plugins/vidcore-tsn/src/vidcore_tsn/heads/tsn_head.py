@@ -7,6 +7,7 @@ from typing import Any, Mapping, Sequence
 import torch
 import torch.nn.functional as F
 from torch import nn
+from vidcore import ConfigError
 from vidcore_video import check_label_range
 
 from ..components import build_module
@@ -26,6 +27,11 @@ class TSNHead(nn.Module):
     `(B, num_classes)`. `loss` and `average_clip` serve the recognizer's loss and predict modes.
     `average_clips` ('prob': mean of softmax, 'score': mean of raw scores, None: raw scores) is the
     default way to merge a sample's views at test time; the recognizer's `test_cfg` may override it.
+
+    `multi_class: true` makes it a multi-label head (mmaction2's flag): labels are `(B, K)` multi-hot vectors
+    (a dataset with `multi_class: true`), the loss is typically `BCELossWithLogits`, no top-k accuracy is
+    logged, and `average_clips: prob` turns each view's scores into per-class sigmoid probabilities (not a
+    softmax, which would make the classes compete) before averaging them.
     """
 
     vidcore_raw_args = ("init_cfg",)
@@ -34,7 +40,7 @@ class TSNHead(nn.Module):
                  consensus: nn.Module | Mapping[str, Any] | None = None, dropout_ratio: float = 0.4,
                  init_std: float = 0.01, label_smooth_eps: float = 0.0,
                  loss_cls: nn.Module | Mapping[str, Any] | None = None, average_clips: str | None = "prob",
-                 topk: Sequence[int] = (1, 5),
+                 topk: Sequence[int] = (1, 5), multi_class: bool = False,
                  init_cfg: Mapping[str, Any] | Sequence[Mapping[str, Any]] | None = None) -> None:
         super().__init__()
         if spatial_type not in ("avg", None):
@@ -47,6 +53,7 @@ class TSNHead(nn.Module):
         self.in_channels = in_channels
         self.spatial_type = spatial_type
         self.label_smooth_eps = label_smooth_eps
+        self.multi_class = bool(multi_class)
         self.average_clips = average_clips
         self.topk = tuple(k for k in topk if k <= num_classes)
         self.init_std = init_std
@@ -74,19 +81,26 @@ class TSNHead(nn.Module):
         return self.fc_cls(self.dropout(x))
 
     def loss(self, cls_score: torch.Tensor, labels: torch.Tensor) -> dict[str, torch.Tensor]:
-        """`loss_cls`, plus `top{k}_acc` for logging. `labels`: `(B,)` class indices or `(B, K)` soft labels.
+        """`loss_cls`, plus `top{k}_acc` for logging. `labels`: `(B,)` class indices or `(B, K)` soft labels;
+        `(B, K)` multi-hot labels for a `multi_class` head (which logs no top-k accuracy, as in mmaction2).
 
         Class indices in host memory are checked against `num_classes` here; on a GPU that check would wait
         for the device, so there ActionDataPreprocessor makes it on the host before the batch is copied."""
+        if self.multi_class and labels.shape != cls_score.shape:
+            raise ConfigError(f"model.cls_head: TSNHead(multi_class=True): labels of shape {tuple(labels.shape)} for "
+                              f"scores of shape {tuple(cls_score.shape)}; a multi-label head needs (N, "
+                              f"{self.num_classes}) multi-hot labels: set multi_class: true and num_classes: "
+                              f"{self.num_classes} on the dataset")
         if labels.dim() == 1 and labels.device.type == "cpu":  # on a device, the data preprocessor checked them
             check_label_range(labels.numpy(), self.num_classes)
         losses: dict[str, torch.Tensor] = {}
-        with torch.no_grad():
-            target = labels.argmax(dim=-1) if labels.dim() == 2 else labels
-            ranked = cls_score.detach().topk(max(self.topk, default=1), dim=-1).indices
-            for k in self.topk:
-                hits = (ranked[:, :k] == target.view(-1, 1)).any(dim=-1)
-                losses[f"top{k}_acc"] = hits.float().mean()
+        if not self.multi_class:  # a multi-hot label has no single class to rank
+            with torch.no_grad():
+                target = labels.argmax(dim=-1) if labels.dim() == 2 else labels
+                ranked = cls_score.detach().topk(max(self.topk, default=1), dim=-1).indices
+                for k in self.topk:
+                    hits = (ranked[:, :k] == target.view(-1, 1)).any(dim=-1)
+                    losses[f"top{k}_acc"] = hits.float().mean()
         if self.label_smooth_eps > 0:
             if labels.dim() == 1:
                 labels = F.one_hot(labels.long(), self.num_classes).to(cls_score.dtype)
@@ -95,7 +109,8 @@ class TSNHead(nn.Module):
         return losses
 
     def average_clip(self, cls_scores: torch.Tensor, num_views: int, average_clips: Any = "default") -> torch.Tensor:
-        """`(B * num_views, K)` view scores -> `(B, K)` merged per `average_clips` (the head's own by default).
+        """`(B * num_views, K)` view scores -> `(B, K)` merged per `average_clips` (the head's own by default):
+        'prob' averages softmax probabilities (per-class sigmoids for a `multi_class` head), 'score' raw scores.
 
         With `average_clips=None` the scores are returned unmerged, `(B, num_views, K)` (for dumping).
         """
@@ -104,7 +119,8 @@ class TSNHead(nn.Module):
             raise ValueError(f"average_clips must be 'prob', 'score' or null, got {mode!r}")
         scores = cls_scores.float().view(-1, num_views, cls_scores.shape[-1])
         if mode == "prob":
-            return F.softmax(scores, dim=-1).mean(dim=1)
+            probabilities = torch.sigmoid(scores) if self.multi_class else F.softmax(scores, dim=-1)
+            return probabilities.mean(dim=1)
         if mode == "score":
             return scores.mean(dim=1)
         return scores if num_views > 1 else scores.squeeze(1)

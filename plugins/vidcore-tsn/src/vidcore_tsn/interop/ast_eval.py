@@ -111,7 +111,8 @@ class SafeEvaluator:
         return self.namespace
 
     def _warn(self, node: ast.AST, key: str | None, message: str) -> None:
-        self.diagnostics.warn(message, key=key, file=self.filename, line=getattr(node, "lineno", None))
+        """Every finding here is a value left out (code that is not executed)."""
+        self.diagnostics.warn(message, key=key, file=self.filename, line=getattr(node, "lineno", None), dropped=True)
 
     def _skip_statement(self, statement: ast.stmt, exc: Unsupported) -> None:
         if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):

@@ -57,9 +57,10 @@ def run_migrate(args: argparse.Namespace) -> int:
     text = render_yaml(migration)
     if args.output:
         _write_atomically(Path(args.output), text)
-        print(f"vidcore migrate: wrote {args.output} ({len(warnings)} warning(s))", file=sys.stderr)
+        print(f"vidcore migrate: wrote {args.output}: {migration.summary()}", file=sys.stderr)
     else:
         sys.stdout.write(text)
+        print(f"vidcore migrate: {migration.summary()}", file=sys.stderr)
     return 0
 
 

@@ -22,7 +22,7 @@ _LOADER_KEYS = {  # 0.x data / data.<split>_dataloader key -> vidcore dataloader
     "pin_memory": "pin_memory", "persistent_workers": "persistent_workers", "prefetch_factor": "prefetch_factor",
 }
 _DECODER_RENAMES = {"OpenCVInit": "DecordInit", "OpenCVDecode": "DecordDecode"}
-_PACK_KEYS = {"imgs", "label"}
+_PACK_KEYS = ("imgs", "label")  # what PackActionInputs packs
 
 
 @dataclass
@@ -38,7 +38,7 @@ class DataMapping:
 def map_data(data: Any, reporter: Reporter, state: DataMapping) -> dict[str, Any]:
     """0.x `data = dict(...)` -> `{train,val,test}_dataloader`."""
     if not isinstance(data, dict):
-        reporter.warn("data", f"expected a dict, got {type(data).__name__}; dropped")
+        reporter.warn("data", f"expected a dict, got {type(data).__name__}; dropped", dropped=True)
         return {}
     data = dict(data)
     defaults = {vidcore: data.pop(mm) for mm, vidcore in _LOADER_KEYS.items() if mm in data}
@@ -51,22 +51,28 @@ def map_data(data: Any, reporter: Reporter, state: DataMapping) -> dict[str, Any
         dataset = data.pop(split)
         loader: dict[str, Any] = dict(defaults)
         shuffle = shuffle_default[split]
+        if not isinstance(overrides[split], dict):
+            reporter.warn(f"data.{split}_dataloader", f"expected a dict, got {overrides[split]!r}; dropped",
+                          dropped=True)
+            overrides[split] = {}
         for key, value in dict(overrides[split]).items():
             if key == "shuffle":
                 shuffle = bool(value)
             elif key in _LOADER_KEYS:
                 loader[_LOADER_KEYS[key]] = value
             else:
-                reporter.warn(f"data.{split}_dataloader.{key}", "no vidcore dataloader equivalent; dropped")
+                reporter.warn(f"data.{split}_dataloader.{key}", "no vidcore dataloader equivalent; dropped",
+                              dropped=True)
         loader.setdefault("batch_size", 1)
         loader["sampler"] = {"type": "DefaultSampler", "shuffle": shuffle}
         loader["dataset"] = map_dataset(dataset, f"data.{split}", reporter, state, test_mode=split != "train")
         loaders[f"{split}_dataloader"] = loader
     for split in SPLITS:
         if overrides[split] and f"{split}_dataloader" not in loaders:
-            reporter.warn(f"data.{split}_dataloader", f"settings for a split without data.{split}; dropped")
+            reporter.warn(f"data.{split}_dataloader", f"settings for a split without data.{split}; dropped",
+                          dropped=True)
     for key in data:
-        reporter.warn(f"data.{key}", "not a known mmaction2 data setting; dropped")
+        reporter.warn(f"data.{key}", "not a known mmaction2 data setting; dropped", dropped=True)
     return loaders
 
 
@@ -85,16 +91,15 @@ def map_dataset(dataset: Any, key: str, reporter: Reporter, state: DataMapping, 
     """One dataset config: wrappers unwrapped (with a warning), `data_prefix` flattened, pipeline mapped."""
     if isinstance(dataset, list):
         reporter.warn(key, f"a list of {len(dataset)} datasets (e.g. OmniSource) has no vidcore equivalent; "
-                      "only the first is kept")
+                      "only the first is kept", dropped=True)
         dataset = dataset[0] if dataset else {}
     if not isinstance(dataset, dict):
         return dataset
     dataset = dict(dataset)
-    if dataset.get("type") == "RepeatDataset":
-        times = dataset.get("times")
-        reporter.warn(key, f"RepeatDataset(times={times}) is not supported; the inner dataset is used "
-                      "(multiply the epoch budget instead)")
-        return map_dataset(dataset.get("dataset", {}), f"{key}.dataset", reporter, state, test_mode=test_mode)
+    if dataset.get("type") == "RepeatDataset":  # vidcore's RepeatDataset(dataset, times): the inner one is mapped
+        dataset["dataset"] = map_dataset(dataset.get("dataset", {}), f"{key}.dataset", reporter, state,
+                                         test_mode=test_mode)
+        return dataset
     prefix = dataset.get("data_prefix")
     if isinstance(prefix, dict):
         paths = {k: v for k, v in prefix.items() if v is not None}
@@ -102,13 +107,13 @@ def map_dataset(dataset: Any, key: str, reporter: Reporter, state: DataMapping, 
         if chosen is None and len(paths) == 1:
             chosen = next(iter(paths.values()))
         if chosen is None:
-            reporter.warn(f"{key}.data_prefix", f"cannot pick one path from {prefix!r}; dropped")
+            reporter.warn(f"{key}.data_prefix", f"cannot pick one path from {prefix!r}; dropped", dropped=True)
             dataset.pop("data_prefix")
         else:
             dataset["data_prefix"] = chosen
             extra = sorted(set(paths) - {"video", "img"})
             if extra and len(paths) > 1:
-                reporter.warn(f"{key}.data_prefix", f"only one prefix is used; {extra} dropped")
+                reporter.warn(f"{key}.data_prefix", f"only one prefix is used; {extra} dropped", dropped=True)
     if test_mode and "test_mode" not in dataset:
         dataset["test_mode"] = True
     if isinstance(dataset.get("pipeline"), list):
@@ -133,17 +138,20 @@ def map_pipeline(pipeline: list[Any], key: str, reporter: Reporter, state: DataM
         if name == "FormatShape":
             state.format_shape = step.get("input_format", state.format_shape)
         if name == "Fuse":
-            reporter.note(where, "Fuse removed: vidcore crops and resizes whole clips at once (no lazy mode)")
+            reporter.note(where, "Fuse removed: vidcore crops and resizes whole clips at once (no lazy mode)",
+                          dropped=True)
             continue
         if step.pop("lazy", False):
-            reporter.note(f"{where}.lazy", "lazy=True dropped: vidcore crops and resizes whole clips at once")
+            reporter.note(f"{where}.lazy", "lazy=True dropped: vidcore crops and resizes whole clips at once",
+                          dropped=True)
         if name == "ToTensor" or name == "ImageToTensor":
-            reporter.note(where, f"{name} is not needed (PackActionInputs makes tensors); removed")
+            reporter.note(where, f"{name} is not needed (PackActionInputs makes tensors); removed", dropped=True)
             continue
         if name == "Collect":
-            keys = set(step.get("keys", ()))
-            if keys - _PACK_KEYS:
-                reporter.warn(where, f"Collect keys {sorted(keys - _PACK_KEYS)} are not packed by PackActionInputs")
+            keys = step.get("keys", ())
+            unpacked = [key for key in keys if key not in _PACK_KEYS] if isinstance(keys, (list, tuple)) else [keys]
+            if unpacked:
+                reporter.warn(where, f"Collect keys {unpacked} are not packed by PackActionInputs")
             if not packed:
                 result.append({"type": "PackActionInputs"})
                 packed = True
@@ -185,11 +193,13 @@ def build_data_preprocessor(state: DataMapping, img_norm_cfg: Any, reporter: Rep
     preprocessor: dict[str, Any] = {"type": "ActionDataPreprocessor"}
     for name in ("mean", "std"):
         if name in settings:
-            preprocessor[name] = list(settings[name])
+            value = settings[name]
+            preprocessor[name] = list(value) if isinstance(value, (list, tuple)) else value
     if settings.get("to_bgr"):
         preprocessor["to_rgb"] = True  # both flip the channel order of the decoded frames
     for name in sorted(set(settings) - {"mean", "std", "to_bgr"}):
         reporter.warn(f"{state.normalize_key or 'img_norm_cfg'}.{name}",
-                      f"Normalize option {name}={settings[name]!r} has no ActionDataPreprocessor equivalent; dropped")
+                      f"Normalize option {name}={settings[name]!r} has no ActionDataPreprocessor equivalent; dropped",
+                      dropped=True)
     preprocessor["format_shape"] = state.format_shape or "NCHW"
     return preprocessor

@@ -16,6 +16,7 @@ class Diagnostic:
     file: str | None = None
     line: int | None = None
     level: str = "warning"
+    dropped: bool = False  # the setting (or part of it) is not in the output
 
     def __str__(self) -> str:
         where = f"{self.file}:{self.line}" if self.file and self.line else (self.file or "")
@@ -29,11 +30,13 @@ class Diagnostics:
 
     items: list[Diagnostic] = field(default_factory=list)
 
-    def warn(self, message: str, key: str | None = None, file: str | None = None, line: int | None = None) -> None:
-        self._add(Diagnostic(message, key, file, line, "warning"))
+    def warn(self, message: str, key: str | None = None, file: str | None = None, line: int | None = None, *,
+             dropped: bool = False) -> None:
+        self._add(Diagnostic(message, key, file, line, "warning", dropped))
 
-    def note(self, message: str, key: str | None = None, file: str | None = None, line: int | None = None) -> None:
-        self._add(Diagnostic(message, key, file, line, "note"))
+    def note(self, message: str, key: str | None = None, file: str | None = None, line: int | None = None, *,
+             dropped: bool = False) -> None:
+        self._add(Diagnostic(message, key, file, line, "note", dropped))
 
     def _add(self, item: Diagnostic) -> None:
         if item not in self.items:
@@ -54,13 +57,16 @@ class Reporter:
     def __init__(self, diagnostics: Diagnostics, origins: dict[str, tuple[str, int]] | None = None) -> None:
         self.diagnostics = diagnostics
         self.origins = origins or {}
+        self.helpers: list[str] = []  # top-level names that were helper variables, inlined where used
 
     def _where(self, key: str) -> tuple[str | None, int | None]:
         root = key.split(".")[0].split("[")[0]
         return self.origins.get(root, (None, None))
 
-    def warn(self, key: str, message: str) -> None:
-        self.diagnostics.warn(message, key, *self._where(key))
+    def warn(self, key: str, message: str, *, dropped: bool = False) -> None:
+        """A change of behaviour at `key`; `dropped`: the value is not in the output."""
+        self.diagnostics.warn(message, key, *self._where(key), dropped=dropped)
 
-    def note(self, key: str, message: str) -> None:
-        self.diagnostics.note(message, key, *self._where(key))
+    def note(self, key: str, message: str, *, dropped: bool = False) -> None:
+        """A mapping that keeps the behaviour; `dropped`: the value is not in the output (it has no effect)."""
+        self.diagnostics.note(message, key, *self._where(key), dropped=dropped)

@@ -18,35 +18,36 @@ _TORCHVISION_BACKBONE = re.compile(r"^torchvision\.resnet(\d+)$")
 def map_model(model: Any, reporter: Reporter) -> tuple[dict[str, Any], dict[str, Any] | None]:
     """The vidcore model config, and a 0.x `train_cfg.blending` to move into the data preprocessor."""
     if not isinstance(model, dict):
-        reporter.warn("model", f"expected a dict, got {type(model).__name__}; dropped")
+        reporter.warn("model", f"expected a dict, got {type(model).__name__}; dropped", dropped=True)
         return {}, None
     model = dict(model)
     blending = None
     if isinstance(model.get("backbone"), dict):
         model["backbone"] = _map_backbone(dict(model["backbone"]), reporter)
     if "neck" in model:
-        reporter.warn("model.neck", "necks are not supported by vidcore-tsn's Recognizer2D; dropped")
+        reporter.warn("model.neck", "necks are not supported by vidcore-tsn's Recognizer2D; dropped", dropped=True)
         model.pop("neck")
     head = model.get("cls_head")
     if isinstance(head, dict) and head.get("multi_class"):
-        reporter.warn("model.cls_head.multi_class", "multi-label heads are not supported by TSNHead; dropped")
+        reporter.warn("model.cls_head.multi_class", "multi-label heads are not supported by TSNHead; dropped",
+                      dropped=True)
     train_cfg = model.pop("train_cfg", None)
     if isinstance(train_cfg, dict):
         train_cfg = dict(train_cfg)
         blending = train_cfg.pop("blending", None)
         for key in train_cfg:
-            reporter.warn(f"model.train_cfg.{key}", "no vidcore equivalent; dropped")
+            reporter.warn(f"model.train_cfg.{key}", "no vidcore equivalent; dropped", dropped=True)
     elif train_cfg is not None:
-        reporter.warn("model.train_cfg", f"unexpected value {train_cfg!r}; dropped")
+        reporter.warn("model.train_cfg", f"unexpected value {train_cfg!r}; dropped", dropped=True)
     test_cfg = model.pop("test_cfg", None)
     if isinstance(test_cfg, dict):
         kept = {k: v for k, v in test_cfg.items() if k in _TEST_CFG_KEYS}
         for key in sorted(set(test_cfg) - set(kept)):
-            reporter.warn(f"model.test_cfg.{key}", "no Recognizer2D test_cfg equivalent; dropped")
+            reporter.warn(f"model.test_cfg.{key}", "no Recognizer2D test_cfg equivalent; dropped", dropped=True)
         if kept:
             model["test_cfg"] = kept
     elif test_cfg is not None:
-        reporter.warn("model.test_cfg", f"unexpected value {test_cfg!r}; dropped")
+        reporter.warn("model.test_cfg", f"unexpected value {test_cfg!r}; dropped", dropped=True)
     preprocessor = model.get("data_preprocessor")
     if isinstance(preprocessor, dict) and blending is not None and "blending" not in preprocessor:
         preprocessor["blending"] = blending
@@ -56,7 +57,7 @@ def map_model(model: Any, reporter: Reporter) -> tuple[dict[str, Any], dict[str,
 
 def _map_backbone(backbone: dict[str, Any], reporter: Reporter) -> dict[str, Any]:
     kind = backbone.get("type")
-    match = _TORCHVISION_BACKBONE.match(kind or "")
+    match = _TORCHVISION_BACKBONE.match(kind if isinstance(kind, str) else "")
     if match:
         reporter.note("model.backbone.type", f"{kind} -> ResNet(depth={match.group(1)}) (torchvision layout)")
         backbone["type"] = "ResNet"

@@ -39,7 +39,6 @@ NO_OP_DEFAULTS: dict[str, dict[str, tuple[Any, ...]]] = {
     "Recognizer2D": {"neck": (None,)},
     "AccMetric": {"collect_device": ("cpu",), "prefix": (None,)},
     "CheckpointHook": {"by_epoch": (True,), "save_optimizer": (True,)},
-    "LoggerHook": {"ignore_last": (False,)},
 }
 
 def fit_to_registry(cfg: dict[str, Any], registry: Registry, reporter: Reporter) -> dict[str, Any]:
@@ -69,6 +68,8 @@ def fit_to_registry(cfg: dict[str, Any], registry: Registry, reporter: Reporter)
             fitter.fit(with_default, slot.kind, path, removable=False, exclude=slot.exclude)
             for key in set(node) - set(with_default):
                 del node[key]
+    if isinstance(cfg.get("optim_wrapper"), dict):
+        fitter.fit_constructor(cfg["optim_wrapper"])
     return cfg
 
 # mmengine names that vidcore's core provides (runner loops, hooks, schedulers, wrappers, samplers).
@@ -80,6 +81,7 @@ _CORE_TYPES = frozenset((
     "LinearLR", "ConstantLR", "MultiStepLR", "StepLR", "CosineAnnealingLR", "CosineRestartLR", "PolyLR",
     "ExponentialLR", "OneCycleLR",
 ))
+_DEFAULT_CONSTRUCTOR = "DefaultOptimWrapperConstructor"
 # Types that may be removed without changing what a run does in vidcore, and why.
 _NOT_NEEDED_TYPES = {
     "LocalVisBackend": "vidcore always writes its JSON-lines log and scalars to the work dir",
@@ -120,10 +122,11 @@ class _Fitter:
                 self.reporter.note(key, f"{name} could not be checked ({what}); kept")
                 return True
             if removable and name in _NOT_NEEDED_TYPES:
-                self.reporter.note(key, f"{name} removed: {_NOT_NEEDED_TYPES[name]}")
+                self.reporter.note(key, f"{name} removed: {_NOT_NEEDED_TYPES[name]}", dropped=True)
                 return False
             action = "removed" if removable else "kept: replace it before running"
-            self.reporter.warn(f"{key}.type", f"'{name}' is not a registered vidcore {kind} component; {action}")
+            self.reporter.warn(f"{key}.type", f"'{name}' is not a registered vidcore {kind} component; {action}",
+                               dropped=removable)
             return not removable
         self._fit_arguments(cfg, target, name, key, exclude)
         raw = set(getattr(target, "vidcore_raw_args", ()))
@@ -132,6 +135,50 @@ class _Fitter:
                 continue
             self._fit_nested(value, kind, path + (arg,))
         return True
+
+    def fit_constructor(self, wrapper: dict[str, Any]) -> None:
+        """Keep `optim_wrapper.constructor` only when it is registered here (or its first-party distribution is
+        not installed: a warning with the install line), and only the `paramwise_cfg` keys it takes."""
+        name = wrapper.get("constructor", _DEFAULT_CONSTRUCTOR)
+        if not isinstance(name, str):
+            return
+        kind = "optim_constructors"
+        registered = kind in self.registry.kinds and name in self.registry.names(kind)
+        target = self._load(kind, name) if registered else None
+        if registered and target is None:
+            self.reporter.note("optim_wrapper.constructor", f"{name} could not be loaded to check it; kept")
+            return
+        if target is None:
+            owner = _owner(name, self.registry)
+            if owner and not self._loaded(owner):
+                self.reporter.warn("optim_wrapper.constructor", f"'{name}' is provided by {owner}, which is not "
+                                   f"installed or not loaded: {install_command(owner)}; kept")
+                return
+            self.reporter.warn("optim_wrapper.constructor", f"'{name}' is not a registered vidcore optimizer "
+                               f"constructor; dropped: {_DEFAULT_CONSTRUCTOR} groups the parameters instead "
+                               "(other learning rates per layer)", dropped=True)
+            wrapper.pop("constructor")
+            name, target = _DEFAULT_CONSTRUCTOR, self._load(kind, _DEFAULT_CONSTRUCTOR)
+        paramwise = wrapper.get("paramwise_cfg")
+        if target is None or not isinstance(paramwise, dict):
+            return
+        probe = {"optimizer": {"type": "SGD", "lr": 0.01}}
+        for key in list(paramwise):
+            try:  # the constructor validates its paramwise_cfg when built; one key at a time names the culprit
+                target(optim_wrapper_cfg=probe, paramwise_cfg={key: paramwise[key]})
+            except Exception as exc:
+                self.reporter.warn(f"optim_wrapper.paramwise_cfg.{key}", f"{name} does not take it ({exc}); dropped",
+                                   dropped=True)
+                del paramwise[key]
+        if not paramwise:
+            del wrapper["paramwise_cfg"]
+
+    def _load(self, kind: str, name: str) -> Any:
+        """The registered component `name` of `kind`, or None when it cannot be loaded."""
+        try:
+            return self.registry.lookup(kind, name).load()
+        except Exception:  # a broken plugin is `vidcore config check`'s to report
+            return None
 
     def _fit_nested(self, value: Any, kind: str, path: tuple[KeyPart, ...]) -> None:
         if is_component_config(value):
@@ -168,9 +215,10 @@ class _Fitter:
             value = cfg.pop(arg)
             if _same(value, no_ops.get(arg, ())):
                 self.reporter.note(f"{key}.{arg}", f"{name} does not take '{arg}'; {value!r} is its behaviour "
-                                   "anyway, dropped")
+                                   "anyway, dropped", dropped=True)
             else:
-                self.reporter.warn(f"{key}.{arg}", f"vidcore's {name} does not take '{arg}' (= {value!r}); dropped")
+                self.reporter.warn(f"{key}.{arg}", f"vidcore's {name} does not take '{arg}' (= {value!r}); dropped",
+                                   dropped=True)
 
 
 def _same(value: Any, candidates: tuple[Any, ...]) -> bool:

@@ -4,16 +4,24 @@ from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
+from vidcore.errors import ConfigError
+
 from .annotations import AnnotationRecord, load_annotations, parse_labels
 from .base import BaseActionDataset
 
-__all__ = ["RawframeDataset"]
+__all__ = ["RawframeDataset", "MODALITIES"]
+
+MODALITIES = ("RGB", "Flow")
 
 
 class RawframeDataset(BaseActionDataset):
     """Frame folders with labels, as in mmaction2: each line is `frame_dir total_frames label` (or
     `frame_dir offset total_frames label` with `with_offset`); frames are named by `filename_tmpl` and
-    numbered from `start_index` (1 by default). `frame_dir` is joined to `data_prefix`."""
+    numbered from `start_index` (1 by default). `frame_dir` is joined to `data_prefix`.
+
+    `modality: Flow` reads optical flow stored as two greyscale images per frame, named by a template with
+    the direction first, `filename_tmpl: '{}_{:05d}.jpg'` -> `x_00001.jpg`, `y_00001.jpg` (mmaction2's
+    layout); `total_frames` counts flow frames. Decoded clips then have 2 channels (x, y)."""
 
     prefix_key = "img"
 
@@ -23,7 +31,11 @@ class RawframeDataset(BaseActionDataset):
                  num_classes: int | None = None, multi_class: bool = False, label_file: str | None = None,
                  test_mode: bool = False, on_decode_error: str = "raise", max_decode_retries: int = 10,
                  delimiter: str | None = None, check_files: bool = True,
-                 indices: int | Sequence[int] | None = None) -> None:
+                 indices: int | Sequence[int] | None = None, modality: str = "RGB") -> None:
+        if modality not in MODALITIES:
+            raise ConfigError(f"RawframeDataset: modality must be one of {list(MODALITIES)}, got {modality!r}")
+        _check_template(filename_tmpl, modality)
+        self.modality = modality
         self.filename_tmpl = filename_tmpl
         self.with_offset = with_offset
         super().__init__(ann_file, pipeline, data_prefix=data_prefix, test_mode=test_mode, multi_class=multi_class,
@@ -63,3 +75,20 @@ class RawframeDataset(BaseActionDataset):
 
     def media_path(self, record: AnnotationRecord) -> str:
         return record.fields["frame_dir"]
+
+
+def _check_template(filename_tmpl: str, modality: str) -> None:
+    """A ConfigError unless `filename_tmpl` names a frame file: from the index alone (RGB), or from the flow
+    direction ('x'/'y') and the index (Flow)."""
+    fields = ("x", 1) if modality == "Flow" else (1,)
+    expected = "'{}_{:05d}.jpg' (direction, then index)" if modality == "Flow" else "'img_{:05}.jpg' (one index)"
+    try:
+        name = filename_tmpl.format(*fields)
+        if name == filename_tmpl.format(*fields[:-1], 2):
+            raise ValueError("the frame index does not change the name")
+        if modality == "Flow" and name == filename_tmpl.format("y", 1):
+            raise ValueError("the direction does not change the name")
+    except (IndexError, KeyError, ValueError) as exc:
+        hint = "; for optical flow set modality: Flow" if modality == "RGB" and "{}" in filename_tmpl else ""
+        raise ConfigError(f"RawframeDataset: filename_tmpl {filename_tmpl!r} does not fit modality {modality} "
+                          f"({exc}); expected a template like {expected}{hint}") from None

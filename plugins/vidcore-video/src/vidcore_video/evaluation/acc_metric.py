@@ -1,33 +1,37 @@
-"""`AccMetric`: top-k and mean class accuracy for single-label data, mean average precision for multi-label
-data; logged as `acc/top1`, `acc/top5`, `acc/mean1`, `acc/mean_average_precision`."""
+"""`AccMetric`: top-k and mean class accuracy for single-label data, mean average precision (per class, and
+per sample as for Multi-Moments in Time) for multi-label data; logged as `acc/top1`, `acc/top5`, `acc/mean1`,
+`acc/mean_average_precision`, `acc/mmit_mean_average_precision`."""
 
 from __future__ import annotations
 
 from typing import Any, Mapping, Sequence
 
 import numpy as np
-from vidcore.errors import ConfigError
+from vidcore.errors import ConfigError, DataError
 from vidcore.evaluation import BaseMetric
 
-from .accuracy import mean_average_precision, mean_class_accuracy, top_k_accuracy
+from .accuracy import mean_average_precision, mean_class_accuracy, mmit_mean_average_precision, top_k_accuracy
 
 __all__ = ["AccMetric"]
 
-_METRICS = ("top_k_accuracy", "mean_class_accuracy", "mean_average_precision")
-_DEFAULT_METRICS = ("top_k_accuracy", "mean_class_accuracy")
+_METRICS = ("top_k_accuracy", "mean_class_accuracy", "mean_average_precision", "mmit_mean_average_precision")
+_SINGLE_LABEL = ("top_k_accuracy", "mean_class_accuracy")
+_MULTI_LABEL = ("mean_average_precision", "mmit_mean_average_precision")
 
 
 class AccMetric(BaseMetric):
     """Accuracy of `pred_score` against `gt_label` (mmaction2's AccMetric).
 
     `metric_list`: any of 'top_k_accuracy' (keys `top{k}` for k in `metric_options.top_k_accuracy.topk`),
-    'mean_class_accuracy' (`mean1`), 'mean_average_precision' (for multi-hot labels).
+    'mean_class_accuracy' (`mean1`), 'mean_average_precision' (per-class AP averaged over the classes),
+    'mmit_mean_average_precision' (per-sample AP averaged over the samples). The last two take multi-hot
+    labels (a `multi_class` dataset); single labels are one-hot encoded for them. Multi-hot labels with
+    an accuracy metric are an error: they have no single class to rank.
     """
 
     default_prefix = "acc"
 
-    def __init__(self, metric_list: str | Sequence[str] = _DEFAULT_METRICS,
-                 collect_device: str = "cpu",
+    def __init__(self, metric_list: str | Sequence[str] = _SINGLE_LABEL, collect_device: str = "cpu",
                  metric_options: Mapping[str, Any] | None = None, prefix: str | None = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
         self.metrics, self.topk = _parse_options(metric_list, metric_options)
@@ -35,16 +39,16 @@ class AccMetric(BaseMetric):
     @classmethod
     def check_config(cls, args: Mapping[str, Any]) -> list[tuple[tuple[str, ...], str]]:
         """`metric_list` and `topk` as configured (what the constructor would refuse)."""
-        return _option_problems(args.get("metric_list", _DEFAULT_METRICS), args.get("metric_options"))
+        return _option_problems(args.get("metric_list", _SINGLE_LABEL), args.get("metric_options"))
 
     @classmethod
     def metric_names(cls, args: Mapping[str, Any]) -> list[str]:
-        """`top{k}` for each k of `topk`, `mean1`, `mean_average_precision`, as `metric_list` asks (top-k and mean
-        class accuracy only for single-label data)."""
-        metrics, topk = _parse_options(args.get("metric_list", _DEFAULT_METRICS), args.get("metric_options"))
+        """`top{k}` for each k of `topk`, `mean1`, `mean_average_precision`, `mmit_mean_average_precision`, as
+        `metric_list` asks."""
+        metrics, topk = _parse_options(args.get("metric_list", _SINGLE_LABEL), args.get("metric_options"))
         names = [f"top{k}" for k in topk] if "top_k_accuracy" in metrics else []
         names += ["mean1"] if "mean_class_accuracy" in metrics else []
-        return names + (["mean_average_precision"] if "mean_average_precision" in metrics else [])
+        return names + [metric for metric in _MULTI_LABEL if metric in metrics]
 
     def process(self, data_batch: Any, data_samples: Sequence[Any]) -> None:
         for sample in data_samples:
@@ -61,6 +65,9 @@ class AccMetric(BaseMetric):
         labels = [result["label"] for result in results]
         multi_label = not isinstance(labels[0], int)
         metrics: dict[str, float] = {}
+        if multi_label and any(metric in _SINGLE_LABEL for metric in self.metrics):
+            raise DataError(f"AccMetric: {[m for m in self.metrics if m in _SINGLE_LABEL]} need single labels, but "
+                            f"the labels are multi-hot (multi_class: true); use metric_list {list(_MULTI_LABEL)}")
         if not multi_label:
             label_array = np.asarray(labels)
             if "top_k_accuracy" in self.metrics:
@@ -68,13 +75,16 @@ class AccMetric(BaseMetric):
                     metrics[f"top{k}"] = value
             if "mean_class_accuracy" in self.metrics:
                 metrics["mean1"] = mean_class_accuracy(scores, label_array)
-        if "mean_average_precision" in self.metrics:
+        if any(metric in _MULTI_LABEL for metric in self.metrics):
             if multi_label:
                 targets = np.stack(labels)
             else:
                 targets = np.zeros_like(scores)
                 targets[np.arange(len(labels)), labels] = 1
-            metrics["mean_average_precision"] = mean_average_precision(scores, targets)
+            if "mean_average_precision" in self.metrics:
+                metrics["mean_average_precision"] = mean_average_precision(scores, targets)
+            if "mmit_mean_average_precision" in self.metrics:
+                metrics["mmit_mean_average_precision"] = mmit_mean_average_precision(scores, targets)
         return metrics
 
 

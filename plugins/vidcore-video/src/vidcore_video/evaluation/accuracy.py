@@ -6,7 +6,8 @@ from typing import Sequence
 
 import numpy as np
 
-__all__ = ["top_k_accuracy", "mean_class_accuracy", "average_precision", "mean_average_precision"]
+__all__ = ["top_k_accuracy", "mean_class_accuracy", "average_precision", "mean_average_precision",
+           "mmit_mean_average_precision"]
 
 
 def top_k_accuracy(scores: np.ndarray, labels: np.ndarray, topk: Sequence[int] = (1,)) -> list[float]:
@@ -52,5 +53,15 @@ def mean_average_precision(scores: np.ndarray, targets: np.ndarray) -> float:
     scores (N, C); targets (N, C) multi-hot."""
     scores, targets = np.asarray(scores), np.asarray(targets)
     values = [average_precision(scores[:, c], targets[:, c]) for c in range(scores.shape[1])]
+    values = [v for v in values if not np.isnan(v)]
+    return float(np.mean(values)) if values else float("nan")
+
+
+def mmit_mean_average_precision(scores: np.ndarray, targets: np.ndarray) -> float:
+    """Multi-Moments in Time's mAP: the average precision of each sample's ranking of the classes, averaged
+    over the samples that have at least one positive class (mmaction2 averages in NaN for a sample without
+    one). scores (N, C); targets (N, C) multi-hot."""
+    scores, targets = np.asarray(scores), np.asarray(targets)
+    values = [average_precision(score, target) for score, target in zip(scores, targets)]
     values = [v for v in values if not np.isnan(v)]
     return float(np.mean(values)) if values else float("nan")

@@ -14,7 +14,7 @@ from ..data_sample import check_label_range
 
 __all__ = ["ActionDataPreprocessor"]
 
-_FORMATS = ("NCHW", "NCTHW")
+_FORMATS = ("NCHW", "NCTHW", "NCHW_Flow")
 
 
 class ActionDataPreprocessor(BaseDataPreprocessor):
@@ -26,6 +26,10 @@ class ActionDataPreprocessor(BaseDataPreprocessor):
     normalised with `mean`/`std` (0-255 scale, per channel), and in training passed to `blending` (a
     MixupBlending/CutmixBlending or its config), which turns labels into soft one-hot targets. The memory
     layout is kept, so channels-last frames (FormatShape's) stay channels-last.
+
+    Optical flow stacked as channels (FormatShape's 'NCHW_Flow', also accepted here as `format_shape`, the
+    same as 'NCHW'): `mean`/`std` give one value per stacked channel (`2 * clip_len`), or two, the x and y
+    values (as mmaction2 0.x's flow `Normalize`), applied to every stacked frame.
 
     The samples' `gt_label`s travel as one tensor in one copy. When `num_classes` is known (given here, else
     filled in by a recognizer from its head), integer labels are checked against [0, num_classes) on the
@@ -44,7 +48,7 @@ class ActionDataPreprocessor(BaseDataPreprocessor):
         self.num_classes = num_classes
         self.normalize = mean is not None
         if mean is not None and std is not None:
-            shape = (-1, 1, 1) if format_shape == "NCHW" else (-1, 1, 1, 1)
+            shape = (-1, 1, 1, 1) if format_shape == "NCTHW" else (-1, 1, 1)
             self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32).view(shape), persistent=False)
             self.register_buffer("std", torch.tensor(std, dtype=torch.float32).view(shape), persistent=False)
         if isinstance(blending, Mapping):
@@ -79,7 +83,8 @@ class ActionDataPreprocessor(BaseDataPreprocessor):
         if self.to_rgb and inputs.size(channel_dim) == 3:
             inputs, owned = inputs.flip(channel_dim), True
         if self.normalize:
-            inputs = inputs.sub_(self.mean).div_(self.std) if owned else (inputs - self.mean) / self.std
+            mean, std = self._per_channel(inputs.size(channel_dim))
+            inputs = inputs.sub_(mean).div_(std) if owned else (inputs - mean) / std
         data_samples = data.get("data_samples")
         if data_samples is not None:
             data_samples = self._samples_to_device(list(data_samples))
@@ -88,6 +93,19 @@ class ActionDataPreprocessor(BaseDataPreprocessor):
         batch = {key: value for key, value in data.items() if key not in ("inputs", "data_samples")}
         batch.update(inputs=inputs, data_samples=data_samples)
         return batch
+
+    def _per_channel(self, channels: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """`mean` and `std` for inputs of `channels` channels: as given, or x/y flow values repeated for each
+        stacked flow frame."""
+        values = self.mean.numel()
+        if values in (1, channels):
+            return self.mean, self.std
+        if values == 2 and channels % 2 == 0:
+            repeats = (channels // 2,) + (1,) * (self.mean.dim() - 1)
+            return self.mean.repeat(repeats), self.std.repeat(repeats)
+        raise DataError(f"ActionDataPreprocessor: mean and std have {values} values for inputs with {channels} "
+                        "channels; give one value per channel (optical flow stacks clip_len x/y frames: 2 x "
+                        "clip_len values, or the two x/y values)")
 
     def _samples_to_device(self, samples: list[Any]) -> list[Any]:
         """The samples on the device, their `gt_label`s checked on the host and copied as one tensor."""

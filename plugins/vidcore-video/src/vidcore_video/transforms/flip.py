@@ -1,10 +1,12 @@
-"""`Flip`: mirror the whole clip with probability `flip_ratio` (a strided view, no copy)."""
+"""`Flip`: mirror the whole clip with probability `flip_ratio` (a strided view, no copy; optical flow's x
+component is negated too, which takes one copy of it)."""
 
 from __future__ import annotations
 
 from typing import Mapping
 
 import numpy as np
+from vidcore.errors import DataError
 from vidcore.registry import check_by_constructing
 
 from .clip import as_clip, reject_lazy, require
@@ -16,7 +18,11 @@ _DIRECTIONS = ("horizontal", "vertical")
 
 class Flip:
     """Flip left-right ('horizontal') or top-bottom ('vertical'). `flip_label_map` {label: new_label} renames
-    the label of flipped clips (e.g. "swiping left" <-> "swiping right"). Sets `flip` and `flip_direction`."""
+    the label of flipped clips (e.g. "swiping left" <-> "swiping right"). Sets `flip` and `flip_direction`.
+
+    Optical flow (`modality: Flow`, frames (N, H, W, 2)): a horizontal mirror reverses horizontal motion, so the
+    x component is inverted (`255 - x` on 8-bit flow, mmaction2's `iminvert`); only horizontal flips are
+    allowed, as in mmaction2."""
 
     check_config = classmethod(check_by_constructing)  # the constructor validates and stores only
 
@@ -33,9 +39,17 @@ class Flip:
         flip = bool(np.random.rand() < self.flip_ratio)
         results["flip"] = flip
         results["flip_direction"] = self.direction
+        flow = results.get("modality") == "Flow"
+        if flow and self.direction != "horizontal":
+            raise DataError(f"{results.get('frame_dir') or 'sample'}: Flip of optical flow must be horizontal, got "
+                            f"direction {self.direction!r}")
         if flip:
             imgs = as_clip(results["imgs"])
-            results["imgs"] = imgs[:, :, ::-1] if self.direction == "horizontal" else imgs[:, ::-1]
+            imgs = imgs[:, :, ::-1] if self.direction == "horizontal" else imgs[:, ::-1]
+            if flow:
+                imgs = imgs.copy()
+                imgs[..., 0] = 255 - imgs[..., 0]
+            results["imgs"] = imgs
             label = results.get("label")
             if self.flip_label_map is not None and isinstance(label, (int, np.integer)):
                 results["label"] = self.flip_label_map.get(int(label), int(label))

@@ -35,6 +35,8 @@ def add_test_parser(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("checkpoint", metavar="CKPT", help="checkpoint file or http(s) URL (downloaded once)")
     parser.add_argument("--work-dir", help="where logs go")
     parser.add_argument("--dump", metavar="FILE", help="write predictions to FILE (.json or .pkl)")
+    parser.add_argument("--dump-confusion", metavar="FILE",
+                        help="write the confusion matrix to FILE (.csv or .npy; the ConfusionMatrix metric)")
     parser.set_defaults(handler=test)
 
 
@@ -111,12 +113,21 @@ def test(args: argparse.Namespace) -> int:
         raise CheckpointError(f"{args.checkpoint}: checkpoint file not found")
     if args.dump and os.path.splitext(args.dump)[1].lower() not in DUMP_SUFFIXES:
         raise ConfigError(f"--dump {args.dump}: expected a .json or .pkl file name")
+    if args.dump_confusion and os.path.splitext(args.dump_confusion)[1].lower() not in (".csv", ".npy"):
+        raise ConfigError(f"--dump-confusion {args.dump_confusion}: expected a .csv or .npy file name")
     from ...runner import Runner
 
     cfg, config = _load(args)
     cfg["load_from"] = args.checkpoint
     cfg["resume"] = False
+    if args.dump_confusion and cfg.get("test_evaluator"):  # without one, the runner says that testing needs it
+        configured = cfg["test_evaluator"]
+        metric = {"type": "ConfusionMatrix", "out_file": os.path.abspath(args.dump_confusion)}
+        cfg["test_evaluator"] = [*(configured if isinstance(configured, list) else [configured]), metric]
     with Runner(config.with_data(cfg), locate=_locate(config, args)) as runner:
         runner.strict_load_from = True  # testing weights that do not fit would report a random model's scores
         runner.test(dump=args.dump)
+        if args.dump_confusion and cfg.get("test_evaluator"):
+            runner.logger.info(f"confusion matrix (rows: true class, columns: predicted) written to "
+                               f"{os.path.abspath(args.dump_confusion)}")
     return 0

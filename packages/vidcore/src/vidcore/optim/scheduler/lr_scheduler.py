@@ -1,11 +1,9 @@
-"""Learning-rate schedulers: the `*ParamScheduler` classes with `param_name: lr`."""
+"""Learning-rate schedulers: each `*ParamScheduler` with `param_name: lr` (and `min_lr`)."""
 
 from __future__ import annotations
 
-from typing import Any, Sequence
-
+from .for_parameter import for_parameter
 from .param_scheduler import (
-    INF,
     ConstantParamScheduler,
     CosineAnnealingParamScheduler,
     CosineRestartParamScheduler,
@@ -31,76 +29,14 @@ __all__ = [
     "OneCycleLR",
 ]
 
-
-class ConstantLR(ConstantParamScheduler):
-    """Multiplies the learning rate by `factor` until the window's last step."""
-
-    param_name = "lr"
-
-
-class LinearLR(LinearParamScheduler):
-    """Multiplies the learning rate by a factor going linearly from `start_factor` to `end_factor` (e.g. warmup)."""
-
-    param_name = "lr"
-
-
-class ExponentialLR(ExponentialParamScheduler):
-    """Multiplies the learning rate by `gamma ** step`."""
-
-    param_name = "lr"
-
-
-class StepLR(StepParamScheduler):
-    """Multiplies the learning rate by `gamma` every `step_size` steps, never below `min_lr`."""
-
-    param_name = "lr"
-
-    def __init__(self, optimizer: Any, step_size: int, gamma: float = 0.1, min_lr: float | None = None,
-                 begin: float = 0, end: float = INF, by_epoch: bool = True, convert_to_iter_based: bool = False,
-                 epoch_length: int | None = None) -> None:
-        super().__init__(optimizer, step_size, gamma=gamma, min_value=min_lr, begin=begin, end=end,
-                         by_epoch=by_epoch, convert_to_iter_based=convert_to_iter_based, epoch_length=epoch_length)
-
-
-class MultiStepLR(MultiStepParamScheduler):
-    """Multiplies the learning rate by `gamma` at each milestone, never below `min_lr`."""
-
-    param_name = "lr"
-
-    def __init__(self, optimizer: Any, milestones: Sequence[int], gamma: float = 0.1, min_lr: float | None = None,
-                 begin: float = 0, end: float = INF, by_epoch: bool = True, convert_to_iter_based: bool = False,
-                 epoch_length: int | None = None) -> None:
-        super().__init__(optimizer, milestones, gamma=gamma, min_value=min_lr, begin=begin, end=end,
-                         by_epoch=by_epoch, convert_to_iter_based=convert_to_iter_based, epoch_length=epoch_length)
-
-
-class CosineAnnealingLR(CosineAnnealingParamScheduler):
-    """Cosine annealing of the learning rate down to `eta_min` (or `eta_min_ratio` x its initial value)."""
-
-    param_name = "lr"
-
-
-class CosineRestartLR(CosineRestartParamScheduler):
-    """Cosine annealing of the learning rate with restarts after each of `periods`."""
-
-    param_name = "lr"
-
-
-class PolyLR(PolyParamScheduler):
-    """Polynomial decay of the learning rate to `eta_min`."""
-
-    param_name = "lr"
-
-
-class ExponentialWarmupLR(ExponentialWarmupParamScheduler):
-    """Exponential warmup: the learning rate grows geometrically from `start_factor` x lr to lr over the window
-    (mmcv's `warmup='exp'`)."""
-
-    param_name = "lr"
-
-
-class OneCycleLR(OneCycleParamScheduler):
-    """The 1cycle learning-rate policy (`eta_max`, `total_steps`, `pct_start`, `anneal_strategy`, `div_factor`,
-    `final_div_factor`, `three_phase`), as mmengine's OneCycleLR."""
-
-    param_name = "lr"
+ConstantLR = for_parameter(ConstantParamScheduler, "ConstantLR", "lr", "learning rate", __name__)
+LinearLR = for_parameter(LinearParamScheduler, "LinearLR", "lr", "learning rate", __name__)
+ExponentialLR = for_parameter(ExponentialParamScheduler, "ExponentialLR", "lr", "learning rate", __name__)
+StepLR = for_parameter(StepParamScheduler, "StepLR", "lr", "learning rate", __name__)
+MultiStepLR = for_parameter(MultiStepParamScheduler, "MultiStepLR", "lr", "learning rate", __name__)
+CosineAnnealingLR = for_parameter(CosineAnnealingParamScheduler, "CosineAnnealingLR", "lr", "learning rate", __name__)
+CosineRestartLR = for_parameter(CosineRestartParamScheduler, "CosineRestartLR", "lr", "learning rate", __name__)
+PolyLR = for_parameter(PolyParamScheduler, "PolyLR", "lr", "learning rate", __name__)
+ExponentialWarmupLR = for_parameter(
+    ExponentialWarmupParamScheduler, "ExponentialWarmupLR", "lr", "learning rate", __name__)
+OneCycleLR = for_parameter(OneCycleParamScheduler, "OneCycleLR", "lr", "learning rate", __name__)
