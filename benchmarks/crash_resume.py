@@ -169,11 +169,12 @@ def checkpoint_temp_files(work_dir: Path) -> list[str]:
 def resumable_iteration(work_dir: Path) -> int:
     """The iteration of the checkpoint `last_checkpoint` names (0 when there is none); raises if it is damaged."""
     from vidcore.checkpoint import load_checkpoint
+    from vidcore.hooks.checkpoint_hook import read_last_checkpoint
 
-    record = work_dir / "last_checkpoint"
-    if not record.is_file():
-        return 0
-    return int(load_checkpoint(record.read_text().strip())["loop"]["iter"])
+    path, problem = read_last_checkpoint(work_dir)
+    if path is None and problem:
+        raise ValueError(problem)
+    return 0 if path is None else int(load_checkpoint(path)["loop"]["iter"])
 
 
 def run_to_completion(config: Path, work_dir: Path, *args: str) -> Run:

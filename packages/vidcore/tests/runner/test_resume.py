@@ -85,7 +85,7 @@ def test_best_checkpoint_state_survives_resume(registry, tmp_path: Path):
     # the best checkpoint is a full checkpoint: it can be resumed from
     state = load_checkpoint(best.best_path)
     assert {"optimizer", "param_schedulers", "loop", "rng", "hooks"} <= set(state)
-    assert state["hooks"]["CheckpointHook"]["best_path"] == best.best_path
+    assert state["hooks"]["CheckpointHook"]["best_path"] == Path(best.best_path).name  # a name in the checkpoint folder
 
 
 def test_iteration_based_resume_mid_epoch_is_exact(registry, tmp_path: Path):
