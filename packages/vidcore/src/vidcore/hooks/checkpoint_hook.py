@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from ..checkpoint import remove_temp_files
+from ..errors import CheckpointError
 from .hook import Hook
 from .metric_rule import is_better, pick_metric, resolve_rule
 
@@ -29,11 +30,16 @@ def write_last_checkpoint(work_dir: str | os.PathLike[str], checkpoint_path: str
     """
     target = Path(work_dir) / LAST_CHECKPOINT_FILE
     temporary = target.with_name(f".{LAST_CHECKPOINT_FILE}.tmp")
-    with open(temporary, "w", encoding="utf-8") as file:
-        file.write(_relative_to(Path(checkpoint_path), Path(work_dir)))
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(temporary, target)
+    try:
+        with open(temporary, "w", encoding="utf-8") as file:
+            file.write(_relative_to(Path(checkpoint_path), Path(work_dir)))
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, target)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+        raise
 
 
 def read_last_checkpoint(work_dir: str | os.PathLike[str],
@@ -221,7 +227,11 @@ class CheckpointHook(Hook):
         if saved is None:
             runner.save_checkpoint(self.best_path, self.save_optimizer, self.save_param_scheduler)
         elif runner.is_main_process:
-            _link_or_copy(saved, Path(self.best_path))
+            try:
+                _link_or_copy(saved, Path(self.best_path))
+            except OSError as exc:
+                raise CheckpointError(f"{self.best_path}: cannot write the best checkpoint: {exc.strerror or exc}; "
+                                      f"{saved} and the earlier checkpoints are intact") from exc
         if runner.is_main_process:
             if previous_best and previous_best != self.best_path and os.path.exists(previous_best):
                 os.unlink(previous_best)
@@ -260,7 +270,12 @@ def _link_or_copy(source: Path, target: Path) -> None:
     if temporary.exists():
         temporary.unlink()
     try:
-        os.link(source, temporary)
-    except OSError:
-        shutil.copyfile(source, temporary)
-    os.replace(temporary, target)
+        try:
+            os.link(source, temporary)
+        except OSError:
+            shutil.copyfile(source, temporary)
+        os.replace(temporary, target)
+    except BaseException:
+        if temporary.exists():
+            temporary.unlink()
+        raise

@@ -493,7 +493,12 @@ class Runner:
         """`path` (just written by every rank's `save_checkpoint`) becomes what `resume: true` picks up: rank 0
         writes `<work_dir>/last_checkpoint`; every rank remembers the position it holds."""
         if self.is_main_process:
-            write_last_checkpoint(self.work_dir, path)
+            try:
+                write_last_checkpoint(self.work_dir, path)
+            except OSError as exc:
+                record = Path(self.work_dir) / LAST_CHECKPOINT_FILE
+                raise CheckpointError(f"{record}: cannot record the newest checkpoint {path}: {exc.strerror or exc}; "
+                                      "it and the earlier checkpoints are intact") from exc
         self.last_checkpoint = (str(path), dict(self._train_loop.state_dict()))
 
     def predict_step(self, data_batch: Any) -> Any:
