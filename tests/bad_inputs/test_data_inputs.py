@@ -64,7 +64,7 @@ def run_tsn(project: Path, videos: Path, lines: list[str], *options: str, backen
     (project / "tsn.yaml").write_text(TSN.format(ann="ann.txt", videos=videos, backend=backend, workers=workers,
                                                  on_error=on_error))
     before = snapshot(project / "work_dir")
-    result = vidcore("run", "tsn.yaml", "--work-dir", "work_dir", *options, cwd=project, env=ENV)
+    result = vidcore("run", "tsn.yaml", "--work-dir", "work_dir", "--overwrite", *options, cwd=project, env=ENV)
     return result, before
 
 

@@ -49,7 +49,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     an interrupt at any moment ends the command with one line and status 130)."""
     restore = interrupts.install()
     try:
-        status = _run(list(sys.argv[1:] if argv is None else argv))
+        try:
+            status = _run(list(sys.argv[1:] if argv is None else argv))
+        except KeyboardInterrupt:  # a second Ctrl-C while the first one's line was being written
+            return 130
         if interrupts.pending() and status == 0:  # swallowed by code that ignored it: still honoured
             status = _interrupted()
         return status

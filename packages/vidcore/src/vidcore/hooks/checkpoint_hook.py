@@ -8,7 +8,7 @@ import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
-from ..checkpoint import remove_temp_files
+from ..checkpoint import remove_temp_files, write_atomically
 from ..errors import CheckpointError
 from .hook import Hook
 from .metric_rule import is_better, pick_metric, resolve_rule
@@ -28,18 +28,8 @@ def write_last_checkpoint(work_dir: str | os.PathLike[str], checkpoint_path: str
     The record is relative to the work dir when the checkpoint is inside it, so a copied or moved work dir
     resumes from its own file; a checkpoint elsewhere (`out_dir`) is recorded by its absolute path.
     """
-    target = Path(work_dir) / LAST_CHECKPOINT_FILE
-    temporary = target.with_name(f".{LAST_CHECKPOINT_FILE}.tmp")
-    try:
-        with open(temporary, "w", encoding="utf-8") as file:
-            file.write(_relative_to(Path(checkpoint_path), Path(work_dir)))
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, target)
-    except BaseException:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
-        raise
+    record = _relative_to(Path(checkpoint_path), Path(work_dir)).encode("utf-8")
+    write_atomically(Path(work_dir) / LAST_CHECKPOINT_FILE, lambda file: file.write(record))
 
 
 def read_last_checkpoint(work_dir: str | os.PathLike[str],
