@@ -128,8 +128,10 @@ def test_a_work_dir_in_use_is_refused_naming_the_holder_and_a_killed_holder_does
     finally:
         holder.kill()  # SIGKILL: the kernel drops its lock
         holder.communicate()
-    resumed = vidcore("run", "toy.yaml", "--work-dir", "busy", "--resume", "--cfg-options", "train_cfg.max_epochs=1",
-                      cwd=project)
+    newest, _ = read_last_checkpoint(project / "busy")
+    done = load_checkpoint(newest)["loop"]["epoch"] if newest else 0
+    resumed = vidcore("run", "toy.yaml", "--work-dir", "busy", "--resume", "--cfg-options",
+                      f"train_cfg.max_epochs={done + 1}", cwd=project)
     assert resumed.returncode == 0, resumed
 
 
