@@ -65,7 +65,9 @@ class Runner:
     `max_epochs`, `max_iters`, `message_hub`, `logger`, `visualizer`, `work_dir`, `log_dir`, `seed`,
     `rank`, `world_size`, `mode`, `last_checkpoint` (path and loop position of the newest checkpoint this run
     wrote, recorded by `record_last_checkpoint`). `strict_load_from = True` makes `load_from` fit the model exactly
-    (`vidcore test`). `train()` stops on SIGINT/SIGTERM at a safe point, after saving a checkpoint
+    (`vidcore test`). `overwrite = True` lets `train()` start afresh in a work dir that holds an earlier
+    run's checkpoints (refused otherwise, unless `resume` is set); each phase locks the work dir (docs/reliability.md,
+    Work-dir ownership). `train()` stops on SIGINT/SIGTERM at a safe point, after saving a checkpoint
     (TrainingInterrupted; docs/reliability.md).
     """
 
