@@ -20,9 +20,10 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    """ruff over the whole monorepo."""
-    session.install("ruff")
+    """ruff over the whole monorepo, and the core's layers (import-linter contracts in pyproject.toml)."""
+    session.install("ruff", "import-linter>=2.1", "-e", "packages/vidcore")
     session.run("ruff", "check", ".")
+    session.run("lint-imports")
 
 
 @nox.session

@@ -26,7 +26,7 @@ CASES = [  # (workers, pin_memory, persistent_workers)
 
 
 def build_loader(ann_file: str, decoder: str, workers: int, pin: bool, persistent: bool, batch_size: int) -> Any:
-    from vidcore.registry import default_registry
+    from vidcore.plugins import default_registry
     from vidcore.runner.dataloader import build_dataloader
 
     cfg = {

@@ -196,7 +196,7 @@ def test_temp_files_of_killed_writes_are_never_read_and_are_removed(tmp_path: Pa
 def test_the_cli_prints_one_line_and_exits_130_on_sigint(tmp_path: Path, monkeypatch, capsys):
     """In-process through `vidcore.cli.main.main`, the same path as the command line."""
     from vidcore.cli.main import main
-    from vidcore.registry import reset_default_registry
+    from vidcore.plugins import reset_default_registry
 
     (tmp_path / "cfg.yaml").write_text(
         "custom_imports: {imports: [reliability_toys]}\n"

@@ -44,7 +44,8 @@ def test_the_demo_trains_on_two_cpu_processes_and_resumes(tmp_path: Path):
 
     resumed = torchrun(tmp_path, "--resume", "--cfg-options", *TINY, BATCH, "train_cfg.max_epochs=3")
     assert resumed.returncode == 0, resumed.stderr[-3000:]
-    assert "resumed from" in resumed.stdout and "epoch_2.pth at epoch 2" in resumed.stdout
+    assert "resumed from" in resumed.stdout and "(end of epoch 2)" in resumed.stdout
+    assert "epoch_2.pth: continuing after iteration" in resumed.stdout
     assert Path((work_dir / "last_checkpoint").read_text().strip()).name == "epoch_3.pth"
 
 

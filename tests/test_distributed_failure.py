@@ -68,7 +68,7 @@ def test_a_killed_rank_stops_the_job_and_the_job_resumes_exactly(tmp_path: Path)
 
     resumed = torchrun(tmp_path, "--resume")
     assert resumed.returncode == 0, resumed.stderr[-3000:]
-    assert "resumed from" in resumed.stdout and "at epoch 0, iteration 2" in resumed.stdout
+    assert "resumed from" in resumed.stdout and "iter_2.pth: continuing after iteration 2 " in resumed.stdout
     single = Runner(make_cfg(tmp_path / "single", model={"type": "ToyModel", "dropout": 0.0},
                              train_dataloader={"batch_size": 4, "dataset": {"type": "ToyDataset", "noise": 0.0},
                                                "sampler": {"type": "DefaultSampler", "shuffle": True}},

@@ -84,21 +84,24 @@ def test_every_install_line_in_the_docs_works_from_this_repository():
 
 
 def test_the_install_hint_of_every_first_party_component_names_its_folder_here():
-    from vidcore.plotting import PLOT_INSTALL_HINT
-    from vidcore.registry import FIRST_PARTY_COMPONENTS, FIRST_PARTY_PATHS, install_hint
+    from vidcore.plugins import default_registry
+    from vidcore.registry import FIRST_PARTY_PATHS
+    from vidcore_plot.plotting import PLOT_INSTALL_HINT
 
-    for dist, names in FIRST_PARTY_COMPONENTS.items():
-        pyproject = (REPO / FIRST_PARTY_PATHS[dist] / "pyproject.toml").read_text()
-        assert f'name = "{dist}"' in pyproject
-        for name in names:
-            (line,) = install_lines(install_hint(name))
-            check_install_line(line, name)
-            assert line.split()[-1] == f"./{FIRST_PARTY_PATHS[dist]}"
+    for dist, path in FIRST_PARTY_PATHS.items():
+        assert f'name = "{dist}"' in (REPO / path / "pyproject.toml").read_text()
+    registry = default_registry()
+    registry.ensure_loaded()
+    assert registry.install_hints, "no installed plugin names the components of the others"
+    for name, dist in registry.install_hints.items():
+        (line,) = install_lines(registry.install_hint(name))
+        check_install_line(line, name)
+        assert line.split()[-1] == f"./{FIRST_PARTY_PATHS[dist]}"
     check_install_line(install_lines(PLOT_INSTALL_HINT)[0], "PLOT_INSTALL_HINT")
 
 
 def test_a_missing_plugin_error_gives_an_install_line_that_works_here(tmp_path: Path):
-    from vidcore.testing import run_vidcore
+    from vidcore_testing import run_vidcore
 
     (tmp_path / "cfg.yaml").write_text("visualizer: {vis_backends: [{type: TensorboardVisBackend}]}\n")
     result = run_vidcore("config", "check", "cfg.yaml", cwd=tmp_path,

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from demo_budget import DEMO, TINY
-from vidcore.testing import run_vidcore
+from vidcore_testing import run_vidcore
 
 VIDCORE = Path(sys.executable).with_name("vidcore")
 BAR = "[━╸╺]"  # rich's bar characters

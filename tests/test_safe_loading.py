@@ -99,7 +99,7 @@ def test_infer_and_convert_refuse_it_and_convert_unsafe_load_is_the_escape_hatch
 
     # a trusted file with a harmless object (a numpy scalar, as mmengine writes) converts with --unsafe-load
     import yaml
-    from vidcore.registry import default_registry
+    from vidcore.plugins import default_registry
 
     model = default_registry().build(yaml.safe_load(TSN_CONFIG)["model"], "models")
     torch.save({"state_dict": model.state_dict(), "meta": {"epoch": np.int64(3)}}, tmp_path / "trusted.pth",

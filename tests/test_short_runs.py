@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from demo_budget import DEMO, TINY
-from vidcore.testing import run_vidcore
+from vidcore_testing import run_vidcore
 
 BASE_LR = 0.003  # the demo's AdamW lr
 

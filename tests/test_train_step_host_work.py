@@ -17,7 +17,7 @@ READS = ("item", "tolist", "cpu", "__bool__", "__float__", "__int__", "__index__
 
 
 def tsn_config(folder: Path, amp: bool) -> dict[str, Any]:
-    from vidcore.testing.video import encode_video
+    from vidcore_testing.video import encode_video
 
     lines = []
     for index in range(4):

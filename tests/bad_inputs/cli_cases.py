@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from reliability_toys import toy_env
-from vidcore.testing import CliResult
+from vidcore_testing import CliResult
 
 VIDCORE = Path(sys.executable).with_name("vidcore")
 

@@ -45,7 +45,7 @@ ENV = toy_env(VIDCORE_PLUGINS="vidcore-video,vidcore-tsn")
 @pytest.fixture(scope="session")
 def videos(tmp_path_factory) -> Path:
     """Good 8-frame videos v0..v3, a 2-frame one, and the bad files: empty, truncated, text named .mp4."""
-    from vidcore.testing.video import encode_video
+    from vidcore_testing.video import encode_video
 
     folder = tmp_path_factory.mktemp("videos")
     for index in range(4):

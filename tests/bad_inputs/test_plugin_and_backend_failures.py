@@ -12,9 +12,9 @@ from cli_cases import TOY_CONFIG, vidcore
 from reliability_toys import toy_env
 from vidcore.errors import BuildError
 from vidcore.runner import Runner
-from vidcore.testing.distributions import install_throwaway_distribution
 from vidcore.visualization import BaseVisBackend
 from vidcore_runner_toys import make_cfg, make_registry
+from vidcore_testing.distributions import install_throwaway_distribution
 
 
 def test_a_plugin_that_fails_to_load_is_one_warning_line(tmp_path: Path):

@@ -95,9 +95,21 @@ def test_missing_config_file_and_bad_override(tmp_path):
     assert bad.returncode == 2 and "--cfg-options: 'a' is not of the form KEY=VALUE" in bad.stderr
 
 
-def test_unknown_command_is_a_usage_error():
-    result = vidcore("frobnicate")
-    assert result.returncode == 2 and "invalid choice: 'frobnicate'" in result.stderr
+def test_usage_errors_are_one_line_with_exit_status_2():
+    """argparse's usage block and error become one line naming the (sub)command and where its usage is."""
+    cases = {
+        ("frobnicate",): "vidcore: error: vidcore: argument COMMAND: invalid choice: 'frobnicate' (choose from ",
+        ("confg", "show"): "; did you mean 'config'? (see `vidcore --help`)",
+        ("config", "show"): "vidcore: error: vidcore config show: the following arguments are required: CFG "
+                            "(see `vidcore config show --help`)",
+        ("config", "show", "x.yaml", "--epochs", "3"): "vidcore: error: vidcore config show: unrecognized arguments: "
+                                                       "--epochs 3 (see `vidcore config show --help`)",
+    }
+    for args, expected in cases.items():
+        result = vidcore(*args)
+        assert result.returncode == 2, result
+        assert result.stderr.count("\n") == 1 and not result.stdout, result
+        assert expected in result.stderr, result
 
 
 def test_help_and_plugins_do_not_import_torch():

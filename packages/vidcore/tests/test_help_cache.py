@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from vidcore.testing import CliResult, pip_install, run_python, run_vidcore, write_distribution
+from vidcore_testing import CliResult, pip_install, run_python, run_vidcore, write_distribution
 
 HELLO = {
     "vidcore_hello/plugin.py": '''

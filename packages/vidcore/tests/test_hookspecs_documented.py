@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 from vidcore import __version__
+from vidcore.deprecation import VidcoreDeprecationWarning
 from vidcore.plugins import PROJECT_NAME, hookspecs
-from vidcore.plugins.deprecation import VidcoreDeprecationWarning
 
 REPOSITORY = Path(__file__).resolve().parents[3]
 GUIDE = REPOSITORY / "docs" / "plugins.md"

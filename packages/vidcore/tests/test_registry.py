@@ -156,8 +156,14 @@ def test_unknown_name_suggests_close_matches_and_other_kinds(registry):
         registry.get("models", "Crop")
 
 
-def test_unknown_first_party_name_gives_the_pip_install_line(registry):
+def test_unknown_name_hinted_by_a_plugin_gives_the_pip_install_line(registry):
     registry.register("models", "TSNHeadLike", Head, dist="dist-a")
+    with pytest.raises(RegistryError, match="did you mean 'TSNHeadLike'") as error:
+        registry.get("models", "TSNHead")
+    assert "pip install" not in str(error.value)  # the core alone knows no plugin's names
+    registry.add_install_hints({"vidcore-tsn": ("TSNHead",), "vidcore-acme": ("AcmeHead",)})
+    with pytest.raises(RegistryError, match=r"not installed or not loaded: pip install vidcore-acme$"):
+        registry.get("models", "AcmeHead")
     with pytest.raises(RegistryError) as error:
         registry.get("models", "TSNHead")
     assert str(error.value) == ("unknown models type 'TSNHead'; it is provided by a distribution that is not "
@@ -262,3 +268,14 @@ def test_loader_runs_once_before_first_lookup():
     assert registry.get("models", "Late") is Net
     registry.get("models", "Late")
     assert calls == [1]
+
+
+def test_every_built_in_hook_is_registered_and_resolves():
+    import vidcore.hooks
+    from vidcore.plugins import default_registry
+
+    hooks = [name for name in vidcore.hooks.__all__ if name.endswith("Hook") and name != "Hook"]
+    registry = default_registry()
+    assert sorted(hooks) == sorted(entry.name for entry in registry.entries("hooks") if entry.dist == "vidcore")
+    for name in hooks:
+        assert registry.get("hooks", name) is getattr(vidcore.hooks, name)

@@ -17,9 +17,10 @@ SOURCE = Path(__file__).resolve().parents[1] / "src" / "vidcore_tsm"
 # Modules vidcore_tsm may import: the standard library and third-party libraries it depends on, and the
 # public modules of the core (docs/plugins.md, docs/runner.md) and of vidcore-tsn (its __init__ __all__).
 ALLOWED_PREFIXES = ("vidcore_tsm", "torch", "torchvision")
-ALLOWED_MODULES = {"vidcore", "vidcore.registry", "vidcore_tsn", "__future__", "importlib", "typing"}
+ALLOWED_MODULES = {"vidcore", "vidcore.plugins", "vidcore.registry", "vidcore_tsn", "__future__", "importlib", "typing"}
 # The names imported from the documented packages must be in their __all__.
-PUBLIC_NAMES = {"vidcore": "vidcore", "vidcore.registry": "vidcore.registry", "vidcore_tsn": "vidcore_tsn"}
+PUBLIC_NAMES = {"vidcore": "vidcore", "vidcore.plugins": "vidcore.plugins", "vidcore.registry": "vidcore.registry",
+                "vidcore_tsn": "vidcore_tsn"}
 
 
 def _imports():

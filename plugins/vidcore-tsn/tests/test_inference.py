@@ -8,7 +8,7 @@ import pytest
 import torch
 import yaml
 from vidcore import CheckpointError, DataError
-from vidcore.testing import run_vidcore
+from vidcore_testing import run_vidcore
 from vidcore_tsn.inference import Prediction, class_names_from, inference_recognizer, init_recognizer
 
 PIPELINE = [

@@ -166,7 +166,7 @@ def test_whole_model_init_cfg_pretrained(tsn, tmp_path):
 
 def test_model_contract_with_the_video_data_path():
     """The runner's path: PackActionInputs-style samples -> ActionDataPreprocessor -> Recognizer2D."""
-    from vidcore.testing import check_model
+    from vidcore_testing import check_model
     from vidcore_video import ActionDataSample
 
     model = vidcore.default_registry().build(tsn_cfg(data_preprocessor={

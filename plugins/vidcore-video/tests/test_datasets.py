@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -198,7 +200,7 @@ def test_dataset_accepts_built_transforms(tmp_path, video_dir):
 
 
 def test_dataset_built_from_registry_config(tmp_path, video_dir):
-    from vidcore.registry import default_registry
+    from vidcore.plugins import default_registry
 
     ann = write(tmp_path / "ann.txt", "h264_mp4.mp4 1\n")
     cfg = {"type": "VideoDataset", "ann_file": ann, "data_prefix": {"video": str(video_dir)}, "pipeline": TEST_PIPELINE}
@@ -233,10 +235,19 @@ def test_synthetic_splits_differ_and_params_are_checked(tmp_path):
         SyntheticVideoDataset(TEST_PIPELINE, num_classes=9)
 
 
-def test_synthetic_default_cache_dir(tmp_path, monkeypatch):
+def test_synthetic_default_cache_dir_has_a_readable_name_keyed_by_every_parameter(tmp_path, monkeypatch):
     monkeypatch.setenv("VIDCORE_CACHE_DIR", str(tmp_path / "cache"))
-    dataset = SyntheticVideoDataset([], **SYNTHETIC)
-    assert dataset.data_root.startswith(str(tmp_path / "cache" / "synthetic"))
+    dataset = SyntheticVideoDataset([], split="test", **SYNTHETIC)
+    root = Path(dataset.data_root)
+    assert root.parent == tmp_path / "cache" / "synthetic"
+    assert re.fullmatch(r"test-patterns-4classes-12clips-32x24-[0-9a-f]{8}", root.name), root.name
+    readme = (root / "README.txt").read_text()
+    assert "Synthetic test videos" in readme and "3 per class, 32x24, 6 frames at 16 fps, libx264" in readme
+    assert "horizontal_stripes, vertical_stripes, checkerboard, diamonds" in readme
+    assert Path(SyntheticVideoDataset([], split="test", **SYNTHETIC).data_root) == root  # reused
+    reseeded = Path(SyntheticVideoDataset([], split="test", **dict(SYNTHETIC, seed=8)).data_root)
+    assert reseeded.name[:-8] == root.name[:-8] and reseeded != root  # same description, other hash
+    assert json.loads((reseeded / "params.json").read_text())["seed"] == 8
 
 
 def test_synthetic_classes_are_not_separable_by_mean_colour(tmp_path):

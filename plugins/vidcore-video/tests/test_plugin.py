@@ -16,11 +16,14 @@ class Recorder:
     def register_many(self, kind: str, components: dict[str, str]) -> None:
         self.calls.setdefault(kind, {}).update(components)
 
+    def add_install_hints(self, names_by_dist: dict[str, tuple[str, ...]]) -> None:
+        self.hints = names_by_dist
+
 
 def test_registers_every_kind_lazily():
     recorder = Recorder()
     vidcore_register(recorder)
-    assert set(recorder.calls) == {"datasets", "transforms", "models", "metrics", "hooks"}
+    assert set(recorder.calls) == {"datasets", "transforms", "models", "metrics", "hooks", "visualizers"}
     assert recorder.calls["hooks"] == {"VisualizationHook": "vidcore_video.visualization_hook:VisualizationHook"}
     targets = [target for kind in recorder.calls.values() for target in kind.values()]
     assert all(isinstance(target, str) and ":" in target for target in targets)
@@ -36,16 +39,22 @@ def test_every_target_imports():
             assert callable(registry.get(kind, name)), name
 
 
-def test_first_party_names_are_all_registered():
-    from vidcore.registry import FIRST_PARTY_COMPONENTS
+def test_each_family_distribution_registers_the_names_hinted_for_it():
+    from vidcore.plugins import default_registry
+    from vidcore_video.plugin import FAMILY_COMPONENTS
 
-    registered = {name for components in COMPONENTS.values() for name in components}
-    assert set(FIRST_PARTY_COMPONENTS["vidcore-video"]) <= registered
+    registry = default_registry()
+    for dist, names in FAMILY_COMPONENTS.items():
+        registered = {entry.name for entry in registry.entries() if entry.dist == dist}
+        assert registered, f"{dist} is not installed in the test environment"
+        assert set(names) <= registered, (dist, set(names) - registered)
+        assert all(registry.install_hints[name] == dist for name in names)
 
 
 def test_import_and_registration_do_not_import_heavy_modules():
     code = ("import sys, vidcore_video, vidcore_video.plugin as p\n"
             "class R:\n    def register_many(self, kind, targets): pass\n"
+            "    def add_install_hints(self, names_by_dist): pass\n"
             "p.vidcore_register(R())\n"
             "heavy = [m for m in ('torch', 'av', 'decord', 'numpy', 'PIL') if m in sys.modules]\n"
             "print(','.join(heavy))\n")

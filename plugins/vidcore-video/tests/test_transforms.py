@@ -100,8 +100,9 @@ def test_random_crop_slices_within_the_frame():
         np.testing.assert_array_equal(results["imgs"][1], clip[1, y1:y2, x1:x2])
 
 
-def test_crop_larger_than_frame_names_the_file():
-    with pytest.raises(DataError, match="v.mp4: CenterCrop of 50x50 does not fit"):
+def test_crop_larger_than_frame_names_the_argument_and_the_file():
+    with pytest.raises(DataError, match=r"^crop_size: CenterCrop crop of 50x50 is larger than the frames it gets "
+                                        r"\(40x40, from v\.mp4\)"):
         run(CenterCrop(50), np.zeros((1, 40, 40, 3), np.uint8), filename="v.mp4")
 
 

@@ -19,7 +19,7 @@ from vidcore_video.visualization_hook import (
     to_uint8,
 )
 
-H, W, CAPTION = 8, 10, 18
+H, W, CAPTION = 8, 40, 18  # frames wide enough for a one-line caption
 GREEN, RED = np.array([40, 170, 60]), np.array([210, 40, 40])
 
 
@@ -154,3 +154,38 @@ def test_draw_samples_pads_rows_to_one_width() -> None:
     image = draw_samples(rows)
     assert image.shape == (2 * (H + CAPTION + 2), 2 * W, 3)
     assert (image[H + CAPTION + 2:H + CAPTION + 2 + H, W:] == 255).all()  # the short row is padded white
+
+
+def ink(region: np.ndarray, color: np.ndarray) -> int:
+    """Pixels of `region` drawn in (anti-aliased) `color` on white."""
+    return int((np.abs(region.astype(int) - 255).sum(axis=-1) > 120).sum())
+
+
+def test_long_captions_wrap_within_the_row_and_nothing_is_cut_off(tmp_path: Path) -> None:
+    """The demo's look: 3 segments of 48 px (a 144 px row) and long class names; the PNG read back holds the
+    whole caption (as much ink as the caption drawn on a canvas wide enough) on two lines inside the row."""
+    from PIL import ImageDraw, ImageFont
+
+    classes = ["horizontal_stripes", "vertical_stripes"]
+    runner = make_runner(tmp_path)
+    runner.val_dataloader.dataset.metainfo["classes"] = classes
+    frames = np.full((1, 3, 3, 40, 48), 90, np.uint8)  # N C T H W: three 48 px frames
+    batch = {"inputs": [torch.from_numpy(frames)], "data_samples": [ActionDataSample(gt_label=0)]}
+    outputs = [ActionDataSample(gt_label=0, pred_score=torch.tensor([0.47, 0.53]))]
+    VisualizationHook(interval=1).after_val_iter(runner, 0, batch, outputs)
+
+    (saved,) = (tmp_path / "vis").glob("*.png")
+    with Image.open(saved) as png:
+        image = np.asarray(png.convert("RGB"))
+    caption = "gt: horizontal_stripes   pred: vertical_stripes (0.53)"
+    font = ImageFont.load_default()
+    assert font.getlength(caption) > 144  # it would not fit on one line
+    assert image.shape[1] == 144  # wrapped, not widened
+    band = image[40:]
+    text_rows = np.flatnonzero((np.abs(band.astype(int) - 255).sum(axis=-1) > 120).any(axis=1))
+    assert text_rows.max() - text_rows.min() > 13  # more than one line of text
+    assert not (np.abs(band[:, -2:].astype(int) - 255).sum(axis=-1) > 120).any()  # nothing runs into the edge
+    reference = Image.new("RGB", (400, 18), (255, 255, 255))
+    ImageDraw.Draw(reference).text((3, 3), caption, fill=tuple(RED), font=font)
+    assert abs(ink(band, RED) - ink(np.asarray(reference), RED)) <= 0.03 * ink(np.asarray(reference), RED)
+    assert has_color(band, RED) and not has_color(band, GREEN)

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 from PIL import Image
-from vidcore.testing import run_vidcore
+from vidcore_testing import run_vidcore
 
 pytestmark = pytest.mark.slow
 

@@ -14,9 +14,9 @@ import numpy as np
 import pytest
 from PIL import Image
 from vidcore.errors import BuildError
-from vidcore.registry import default_registry
-from vidcore.testing import check_vis_backend
-from vidcore.visualization.media import frames_grid
+from vidcore.plugins import default_registry
+from vidcore.visualization import frames_grid
+from vidcore_testing import check_vis_backend
 from vidcore_wandb.backend import WandbVisBackend
 
 
@@ -41,7 +41,7 @@ def test_registered_lazily_and_built_by_name(tmp_path: Path, offline_wandb: Path
 
 
 def test_loading_the_plugin_does_not_import_wandb() -> None:
-    code = ("import sys; from vidcore.registry import default_registry; "
+    code = ("import sys; from vidcore.plugins import default_registry; "
             "default_registry().lookup('vis_backends', 'WandbVisBackend'); print('wandb' in sys.modules)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"

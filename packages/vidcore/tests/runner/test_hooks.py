@@ -112,7 +112,7 @@ def test_config_check_knows_the_runner_layout(registry, tmp_path: Path, monkeypa
                    optim_wrapper={"type": "AmpOptimWrapper", "optimizer": {"type": "SGD", "lr": 0.1},
                                   "paramwise_cfg": {"norm_decay_mult": 0.0}})
     cfg["train_dataloader"]["collate_fn"] = {"type": "pseudo_collate"}
-    monkeypatch.setattr("vidcore.registry.default_registry", lambda: registry)
+    monkeypatch.setattr("vidcore.plugins.default_registry", lambda: registry)
     errors, checked = check_module.check_config(Config(cfg, "cfg.yaml"))
     assert errors == [] and checked >= 12
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import vidcore.plotting as plotting
+import vidcore_plot.plotting as plotting
 from vidcore.cli.main import main
 from vidcore.runner import Runner
 from vidcore_runner_toys import make_cfg

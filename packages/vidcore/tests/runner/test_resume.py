@@ -82,9 +82,9 @@ def test_best_checkpoint_state_survives_resume(registry, tmp_path: Path):
     assert (best.best_score, Path(best.best_path).name) == (reference.best_score, Path(reference.best_path).name)
     best_files = sorted(p.name for p in (tmp_path / "split").glob("best_*.pth"))
     assert best_files == [Path(reference.best_path).name]
-    # the best checkpoint is a full checkpoint: it can be resumed from
+    # the best checkpoint holds the weights for test/infer, not the optimizer state only resuming needs
     state = load_checkpoint(best.best_path)
-    assert {"optimizer", "param_schedulers", "loop", "rng", "hooks"} <= set(state)
+    assert {"state_dict", "meta", "hooks"} <= set(state) and not {"optimizer", "param_schedulers"} & set(state)
     assert state["hooks"]["CheckpointHook"]["best_path"] == Path(best.best_path).name  # a name in the checkpoint folder
 
 
@@ -131,7 +131,8 @@ def test_load_from_loads_weights_only(registry, tmp_path: Path):
                              train_cfg={"type": "EpochBasedTrainLoop", "max_epochs": 1}), registry=registry)
     runner.val()
     assert_same_weights(model_weights(runner), model_weights(first))
-    assert runner.epoch == 0
+    assert runner.train_loop is None and runner.optim_wrapper is None  # no training state restored
+    assert (runner.epoch, runner.iter) == (1, 6)  # what the validated checkpoint had trained, for the logs
 
 
 ITER_CFG = {
@@ -168,3 +169,21 @@ def test_epoch_resume_with_persistent_workers_is_exact_and_workers_do_not_change
     # each sample's augmentation depends on the seed, epoch and its position, not on which worker made it
     one_worker = train(registry, tmp_path / "one", **with_workers(1, False))
     assert_same_weights(model_weights(one_worker), model_weights(whole))
+
+
+def test_resuming_a_finished_iteration_run_trains_nothing_and_says_so(registry, tmp_path: Path, capsys):
+    finished = train(registry, tmp_path / "run", **ITER_CFG)
+    assert not finished.training_complete
+    last = tmp_path / "run" / "iter_14.pth"
+    written = last.stat().st_mtime_ns
+    capsys.readouterr()
+    again = train(registry, tmp_path / "run", resume=True, **ITER_CFG)
+    assert again.training_complete and again.iter == 14
+    assert_same_weights(model_weights(again), model_weights(finished))
+    (line,) = [line for line in capsys.readouterr().out.splitlines() if "training is complete: " in line]
+    assert line.endswith("iter_14.pth is at iteration 14 and train_cfg.max_iters is 14; to train longer, "
+                         "raise train_cfg.max_iters and resume")
+    assert last.stat().st_mtime_ns == written and not (tmp_path / "run" / "iter_15.pth").exists()
+    longer = train(registry, tmp_path / "run", resume=True, **{**ITER_CFG, "train_cfg": {**ITER_CFG["train_cfg"],
+                                                                                          "max_iters": 15}})
+    assert not longer.training_complete and longer.iter == 15

@@ -8,9 +8,7 @@ from typing import Any, Mapping
 
 import yaml
 from vidcore.errors import BuildError
-from vidcore.plain_data import to_plain
-from vidcore.visualization.backend import BaseVisBackend
-from vidcore.visualization.media import as_rgb_array, frames_grid, scalar_value
+from vidcore.visualization import POSITION_KEYS, BaseVisBackend, as_rgb_array, frames_grid, scalar_value, to_plain
 
 __all__ = ["TensorboardVisBackend", "config_markdown"]
 
@@ -51,7 +49,7 @@ class TensorboardVisBackend(BaseVisBackend):
     def add_scalars(self, scalars: Mapping[str, float], step: int) -> None:
         for key, value in scalars.items():
             number = scalar_value(value)
-            if number is not None:
+            if number is not None and key not in POSITION_KEYS:  # the position is the x axis, not a curve
                 self.writer.add_scalar(key, number, int(step))
 
     def add_image(self, name: str, image: Any, step: int = 0) -> None:

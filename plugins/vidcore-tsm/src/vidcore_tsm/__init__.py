@@ -5,8 +5,7 @@ Public names are imported on first access, so `import vidcore_tsm` imports neith
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from vidcore.plugins import lazy_getattr
 
 __version__ = "0.1.0"
 
@@ -21,10 +20,7 @@ _LAZY = {
 __all__ = ["__version__", *_LAZY]
 
 
-def __getattr__(name: str) -> Any:
-    if name not in _LAZY:
-        raise AttributeError(f"module 'vidcore_tsm' has no attribute {name!r}")
-    return getattr(importlib.import_module(_LAZY[name]), name)
+__getattr__ = lazy_getattr(__name__, _LAZY)
 
 
 def __dir__() -> list[str]:

@@ -5,7 +5,7 @@ Public names are imported on first access, so `import vidcore_tsn` imports neith
 
 from __future__ import annotations
 
-from vidcore.lazy import lazy_getattr
+from vidcore.plugins import lazy_getattr
 
 __version__ = "0.1.0"
 

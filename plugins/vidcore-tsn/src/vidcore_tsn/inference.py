@@ -125,7 +125,7 @@ def read_label_file(path: str | os.PathLike, option: str) -> list[str]:
     file = Path(os.path.expanduser(str(path)))
     if not file.is_file():
         raise DataError(f"{option}: {file}: file not found")
-    return [line.strip() for line in file.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return [line.strip() for line in file.read_text(encoding="utf-8-sig").splitlines() if line.strip()]
 
 
 def _load_weights(model: nn.Module, path: str) -> Mapping[str, Any]:

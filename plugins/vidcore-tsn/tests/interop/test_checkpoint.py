@@ -148,7 +148,7 @@ def mm_checkpoint(tmp_path):
 
 def vidcore_model(config):
     from vidcore.config import load_config
-    from vidcore.registry import default_registry
+    from vidcore.plugins import default_registry
 
     cfg = load_config(config).to_dict()["model"]
     cfg["backbone"]["pretrained"] = None

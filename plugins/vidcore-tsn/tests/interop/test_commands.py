@@ -61,7 +61,7 @@ MMACTION_TENSORBOARD = "vis_backends = [dict(type='LocalVisBackend'), dict(type=
 @pytest.mark.parametrize("installed", [True, False])
 def test_migrate_warns_when_the_result_needs_a_distribution_that_is_not_installed(write_files, tmp_path, installed):
     """Through the CLI, as a user whose environment lacks vidcore-tensorboard sees it."""
-    from vidcore.testing import run_vidcore
+    from vidcore_testing import run_vidcore
 
     paths = write_files({"cfg.py": MMACTION_TENSORBOARD})
     out = tmp_path / "migrated.yaml"
@@ -97,7 +97,7 @@ def test_convert_checkpoint_command(tmp_path, capsys, mmaction_names):
     config = tmp_path / "tsn.yaml"
     config.write_text("model:\n  type: Recognizer2D\n  backbone: {type: ResNet, depth: 18}\n"
                       "  cls_head: {type: TSNHead, num_classes: 3, in_channels: 512}\n")
-    from vidcore.registry import default_registry
+    from vidcore.plugins import default_registry
 
     model = default_registry().build(yaml.safe_load(config.read_text())["model"], "models")
     mm_state = mmaction_names(model.state_dict())

@@ -86,7 +86,7 @@ def test_converted_checkpoint_is_tested_with_the_migrated_config(v1_config, synt
                                                                  mmaction_names):
     import torch
     from vidcore.config import load_config
-    from vidcore.registry import default_registry
+    from vidcore.plugins import default_registry
 
     config = migrate(v1_config, tmp_path)
     options = tiny_run_options(config, synthetic_roots)

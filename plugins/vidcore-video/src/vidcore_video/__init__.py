@@ -6,7 +6,7 @@ Public names are imported on first access, so `import vidcore_video` imports nei
 
 from __future__ import annotations
 
-from vidcore.lazy import lazy_getattr
+from vidcore.plugins import lazy_getattr
 
 __version__ = "0.1.0"
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from vidcore import hookimpl
 
-__all__ = ["COMPONENTS", "vidcore_register", "vidcore_add_commands"]
+__all__ = ["COMPONENTS", "FAMILY_COMPONENTS", "vidcore_register", "vidcore_add_commands"]
 
 _T = "vidcore_video.transforms"
 
@@ -16,6 +16,7 @@ COMPONENTS: dict[str, dict[str, str]] = {
         "VideoDataset": "vidcore_video.datasets.video_dataset:VideoDataset",
         "RawframeDataset": "vidcore_video.datasets.rawframe_dataset:RawframeDataset",
         "SyntheticVideoDataset": "vidcore_video.datasets.synthetic:SyntheticVideoDataset",
+        "RepeatAugDataset": "vidcore_video.datasets.repeat_aug_dataset:RepeatAugDataset",
     },
     "transforms": {
         "SampleFrames": f"{_T}.sampling:SampleFrames",
@@ -51,6 +52,19 @@ COMPONENTS: dict[str, dict[str, str]] = {
     "hooks": {
         "VisualizationHook": "vidcore_video.visualization_hook:VisualizationHook",
     },
+    "visualizers": {
+        "ActionVisualizer": "vidcore_video.action_visualizer:ActionVisualizer",
+    },
+}
+
+
+# The first-party distributions built on this one and what they ship: a config naming one of these while its
+# distribution is not installed is told the install command (vidcore's registry asks the plugins, not a table).
+FAMILY_COMPONENTS: dict[str, tuple[str, ...]] = {
+    "vidcore-tsn": ("Recognizer2D", "ResNet", "TSNHead", "AvgConsensus", "CrossEntropyLoss"),
+    "vidcore-tsm": ("ResNetTSM", "TSMHead", "TSMOptimWrapperConstructor"),
+    "vidcore-tensorboard": ("TensorboardVisBackend",),
+    "vidcore-wandb": ("WandbVisBackend",),
 }
 
 
@@ -58,6 +72,7 @@ COMPONENTS: dict[str, dict[str, str]] = {
 def vidcore_register(registry: Any) -> None:
     for kind, components in COMPONENTS.items():
         registry.register_many(kind, components)
+    registry.add_install_hints(FAMILY_COMPONENTS)
 
 
 @hookimpl

@@ -2,10 +2,11 @@
 visualizer backends (`runner.visualizer.add_image`) and to `work_dir/vis/*.png`.
 
 Each sample becomes one row: up to `max_frames` frames of its first clip side by side, over a caption
-`gt: <label>  pred: <label> (<score>)`, green when right and red when wrong. The rows of one batch form
-one image. Inputs are taken from the batch before the data preprocessor, so they are usually uint8
-already, laid out as the preprocessor's `format_shape` says and in BGR when it has `to_rgb`. Float inputs
-(a pipeline that normalises) are un-normalised with the hook's `mean`/`std`, or stretched to 0-255.
+`gt: <label>  pred: <label> (<score>)` (wrapped when wider than the frames), green when right and red
+when wrong. The rows of one batch form one image. Inputs are taken from the batch before the data
+preprocessor, so they are usually uint8 already, laid out as the preprocessor's `format_shape` says and
+in BGR when it has `to_rgb`. Float inputs (a pipeline that normalises) are un-normalised with the hook's
+`mean`/`std`, or stretched to 0-255.
 """
 
 from __future__ import annotations
@@ -165,19 +166,50 @@ def to_uint8(frames: np.ndarray, mean: np.ndarray | None = None, std: np.ndarray
 
 
 def draw_samples(rows: Sequence[tuple[np.ndarray, str, tuple[int, int, int]]]) -> np.ndarray:
-    """Stack (frames, caption, colour) rows into one HxWx3 uint8 image: frames in a row, caption below."""
+    """Stack (frames, caption, colour) rows into one HxWx3 uint8 image: frames in a row, caption below,
+    wrapped onto as many lines as the row's width needs (the row is widened only for a word wider than it)."""
     from PIL import Image, ImageDraw, ImageFont
 
     font = ImageFont.load_default()
+    ascent, descent = font.getmetrics()
+    line_height = ascent + descent
     strips = []
     for frames, caption, color in rows:
         strip = np.concatenate(list(frames), axis=1)
-        band = Image.new("RGB", (strip.shape[1], 18), (255, 255, 255))
-        ImageDraw.Draw(band).text((3, 3), caption, fill=color, font=font)
+        widest_word = max(font.getlength(word) for word in caption.split(" "))
+        width = max(strip.shape[1], int(np.ceil(widest_word)) + 2 * _MARGIN)
+        lines = _wrap(caption, font, width - 2 * _MARGIN)
+        band = Image.new("RGB", (width, 2 * _MARGIN - 1 + line_height * len(lines)), (255, 255, 255))
+        draw = ImageDraw.Draw(band)
+        for index, line in enumerate(lines):
+            draw.text((_MARGIN, _MARGIN + index * line_height), line, fill=color, font=font)
+        strip = np.pad(strip, ((0, 0), (0, width - strip.shape[1]), (0, 0)), constant_values=255)
         strips.append(np.concatenate([strip, np.asarray(band)], axis=0))
     width = max(strip.shape[1] for strip in strips)
     padded = [np.pad(strip, ((0, 2), (0, width - strip.shape[1]), (0, 0)), constant_values=255) for strip in strips]
     return np.concatenate(padded, axis=0)
+
+
+_MARGIN = 3  # pixels around a caption
+_PART_SEPARATOR = "   "  # between `gt: ...` and `pred: ...`
+
+
+def _wrap(caption: str, font: Any, width: float) -> list[str]:
+    """`caption` as lines at most `width` pixels wide in `font`: whole when it fits, else `gt: ...` and
+    `pred: ...` on lines of their own, each broken between words (a word wider than `width` stays whole)."""
+    if font.getlength(caption) <= width:
+        return [caption]
+    lines: list[str] = []
+    for part in caption.split(_PART_SEPARATOR):
+        line = ""
+        for word in part.split(" "):
+            candidate = f"{line} {word}" if line else word
+            if line and font.getlength(candidate) > width:
+                lines.append(line)
+                candidate = word
+            line = candidate
+        lines.append(line)
+    return lines
 
 
 # --- helpers -----------------------------------------------------------------------------------------
@@ -244,7 +276,7 @@ def _caption(gt: int | None, pred: tuple[int, float] | None, names: Sequence[str
     if pred is not None:
         label, score = pred
         parts.append(f"pred: {_name(label, names)}" + ("" if np.isnan(score) else f" ({score:.2f})"))
-    return "   ".join(parts)
+    return _PART_SEPARATOR.join(parts)
 
 
 def _color(gt: int | None, pred: tuple[int, float] | None) -> tuple[int, int, int]:

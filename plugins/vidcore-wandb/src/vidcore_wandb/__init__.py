@@ -5,15 +5,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from vidcore.plugins import lazy_getattr
 
 __version__ = "0.1.0"
 __all__ = ["WandbVisBackend", "__version__"]
 
-
-def __getattr__(name: str) -> Any:
-    if name == "WandbVisBackend":
-        from .backend import WandbVisBackend
-
-        return WandbVisBackend
-    raise AttributeError(f"module 'vidcore_wandb' has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, {"WandbVisBackend": ".backend"})

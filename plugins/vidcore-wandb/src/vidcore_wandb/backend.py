@@ -22,9 +22,7 @@ from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from vidcore.errors import BuildError
-from vidcore.plain_data import to_plain
-from vidcore.visualization.backend import BaseVisBackend
-from vidcore.visualization.media import as_rgb_array, frames_grid, scalar_value
+from vidcore.visualization import BaseVisBackend, as_rgb_array, frames_grid, scalar_value, to_plain
 
 from .mode import choose_mode
 

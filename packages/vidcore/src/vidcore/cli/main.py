@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import argparse
 import os
+import re
 import sys
 
 from .. import __version__, interrupts
@@ -10,8 +12,8 @@ from ..errors import VidcoreError
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: the CLI starts faster
 if TYPE_CHECKING:
-    import argparse
     from collections.abc import Sequence
+    from typing import Any, NoReturn
 
 __all__ = ["main", "build_parser", "one_line", "USER_ERROR_EXIT", "DISTRIBUTED_FAILURE_EXIT"]
 
@@ -19,13 +21,43 @@ USER_ERROR_EXIT = 2
 DISTRIBUTED_FAILURE_EXIT = 1  # a collective failed: another rank died or hung (see docs/reliability.md)
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse under the CLI's user-error policy: a usage mistake is one line (with a "did you mean" for a
+    mistyped command and where the usage is) and exit status 2, instead of the usage block and the error.
+    Subcommand parsers, plugins' included, are made of the same class."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.set_defaults(command_prog=self.prog)  # the deepest subcommand parsed sets it last
+
+    def error(self, message: str) -> NoReturn:
+        raise usage_error(self.prog, message)
+
+
+def usage_error(prog: str, message: str) -> VidcoreError:
+    """`vidcore run: <argparse's message> (see `vidcore run --help`)`, with a "did you mean" for a mistyped choice."""
+    return VidcoreError(f"{prog}: {message}{_did_you_mean(message)} (see `{prog} --help`)")
+
+
+_INVALID_CHOICE = re.compile(r"invalid choice: '?([^' ]+)'? \(choose from (.+)\)$")
+
+
+def _did_you_mean(message: str) -> str:
+    found = _INVALID_CHOICE.search(message)
+    if not found:
+        return ""
+    import difflib
+
+    choices = [choice.strip().strip("'") for choice in found.group(2).split(",")]
+    close = difflib.get_close_matches(found.group(1), choices, n=1)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
 def build_parser(strict_plugins: bool = False, plugin_commands: bool = True) -> argparse.ArgumentParser:
     """The full parser; `plugin_commands=False` leaves out plugin subcommands (and loads no plugin)."""
-    import argparse
-
     from .commands import CORE_COMMANDS
 
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="vidcore",
         description="Train, test and inspect video-understanding models from YAML configs.",
     )
@@ -72,7 +104,9 @@ def _run(arguments: list[str]) -> int:
             return _print_help()
         parser = build_parser(strict_plugins="--strict-plugins" in arguments,
                               plugin_commands=arguments[:1] != ["--version"])
-        args = parser.parse_args(arguments)
+        args, extras = parser.parse_known_args(arguments)
+        if extras:  # named after the subcommand they were given to, not the top-level parser
+            raise usage_error(args.command_prog, f"unrecognized arguments: {' '.join(extras)}")
         handler = getattr(args, "handler", None)
         if handler is None:
             parser.print_help()

@@ -12,8 +12,9 @@ __all__ = ["check_config"]
 
 def check_config(cfg: Config) -> tuple[list[VidcoreError], int]:
     """All problems found (not just the first), and how many component configs were checked."""
+    from ..plugins import default_registry
     from ..plugins.manager import get_plugin_manager
-    from ..registry import default_registry, validate
+    from ..registry import validate
 
     errors: list[VidcoreError] = []
     try:

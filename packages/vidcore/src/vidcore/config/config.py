@@ -11,7 +11,7 @@ import yaml
 from ..errors import ConfigError
 from ..keypath import KeyPart, parse_key_path
 from .interpolation import resolve_references
-from .loader import load_with_bases
+from .loader import file_problem, load_with_bases
 from .merge import strip_delete_markers
 from .overrides import apply_overrides
 
@@ -86,9 +86,10 @@ class Config(Mapping[str, Any]):
 def load_config(path: str | Path, cfg_options: Iterable[str] | None = None) -> Config:
     """Load a YAML/JSON config: resolve `_base_`, apply `--cfg-options`, then resolve `${...}` references."""
     file = Path(path)
-    if not file.is_file():
-        raise ConfigError(f"{file}: config file not found" if not file.is_dir()
-                          else f"{file}: is a directory, not a config file")
+    problem = file_problem(file)
+    if problem:
+        raise ConfigError(f"{file}: is a directory, not a config file" if problem == "is a directory"
+                          else f"{file}: config file {problem}")
     data, sources = load_with_bases(file)
     data = strip_delete_markers(data, filename=str(file))
     apply_overrides(data, cfg_options or (), sources)

@@ -11,6 +11,7 @@ import yaml
 
 from ..errors import ConfigError
 from ..keypath import KeyPart, format_key_path, parse_key_path
+from .safe_yaml import MAX_DEPTH, MAX_VALUES, depth_error, load_yaml, measure, values_error
 
 __all__ = ["resolve_references"]
 
@@ -31,7 +32,10 @@ class _Resolver:
         self.root = root
         self.locate = locate
         self.active: list[tuple[KeyPart, ...]] = []
+        self.nesting = [0]  # for each target being resolved, how deep inside the outermost one it sits
         self.done: dict[tuple[KeyPart, ...], Any] = {}
+        self.sizes: dict[tuple[KeyPart, ...], tuple[int, int]] = {}  # measure() of each resolved target
+        self.copied = 0  # values copied by references so far: bounded like YAML aliases
 
     def fail(self, path: tuple[KeyPart, ...], message: str) -> ConfigError:
         return ConfigError(f"{self.locate(path)}: {format_key_path(path)}: {message}")
@@ -70,7 +74,8 @@ class _Resolver:
                     raise self.fail(path, f"environment variable {name} is not set and ${{{expression}}} "
                                           "has no default")
                 raw = default.strip()
-            return _yaml_scalar(raw) if whole_string else raw
+            return _yaml_scalar(raw, f"{self.locate(path)}: {format_key_path(path)}: ${{{expression}}}") \
+                if whole_string else raw
         try:
             target = tuple(parse_key_path(expression))
         except ValueError:
@@ -78,11 +83,28 @@ class _Resolver:
         return self.lookup(target, path, expression)
 
     def lookup(self, target: tuple[KeyPart, ...], path: tuple[KeyPart, ...], expression: str) -> Any:
-        if target in self.done:
-            return copy.deepcopy(self.done[target])
+        if target not in self.done:
+            self.done[target] = self.resolve_target(target, path, expression)
+            self.sizes[target] = measure(self.done[target])
+        values, depth = self.sizes[target]
+        self.copied += values
+        where = f"{self.locate(path)}: {format_key_path(path)}"
+        if self.copied > MAX_VALUES:
+            raise values_error(where, "${...} references expand the config")
+        if len(path) + depth > MAX_DEPTH:
+            raise depth_error(where, f"with ${{{expression}}} expanded, the config is nested")
+        return copy.deepcopy(self.done[target])
+
+    def resolve_target(self, target: tuple[KeyPart, ...], path: tuple[KeyPart, ...], expression: str) -> Any:
         if target in self.active:
             chain = " -> ".join(format_key_path(p) for p in self.active[self.active.index(target):] + [target])
             raise self.fail(path, f"circular reference: {chain}")
+        # How deep this reference sits inside the value being resolved: the sum over the chain is the nesting
+        # depth of the expanded value, bounded before it is built (and before Python's stack overflows).
+        nesting = self.nesting[-1] + len(path) - len(self.active[-1] if self.active else ())
+        if len(self.active) >= MAX_DEPTH or nesting > MAX_DEPTH:
+            raise self.fail(path, f"${{{expression}}}: references within references nest more than {MAX_DEPTH} "
+                                  "levels deep (the limit for a config)")
         node: Any = self.root
         for depth, part in enumerate(target):
             if isinstance(node, dict) and part in node:
@@ -93,17 +115,17 @@ class _Resolver:
                 missing = format_key_path(target[: depth + 1])
                 raise self.fail(path, f"${{{expression}}} refers to '{missing}', which is not in the config")
         self.active.append(target)
+        self.nesting.append(nesting)
         try:
-            value = self.resolve(node, target)
+            return self.resolve(node, target)
         finally:
             self.active.pop()
-        self.done[target] = value
-        return copy.deepcopy(value)
+            self.nesting.pop()
 
 
-def _yaml_scalar(text: str) -> Any:
+def _yaml_scalar(text: str, source: str) -> Any:
     try:
-        value = yaml.safe_load(text)
+        value = load_yaml(text, source, positions=False)
     except yaml.YAMLError:
         return text
     return value if not isinstance(value, (dict, list)) or text.strip()[:1] in "[{" else text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import stat
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -13,8 +14,10 @@ import yaml
 from ..errors import ConfigError
 from ..keypath import KeyPart
 from .merge import merge
+from .safe_yaml import MAX_FILE_BYTES, load_json, load_yaml
 
-__all__ = ["BASE_KEY", "PACKAGE_SCHEME", "read_config_file", "load_with_bases", "resolve_config_path"]
+__all__ = ["BASE_KEY", "PACKAGE_SCHEME", "read_config_file", "file_problem", "load_with_bases",
+           "resolve_config_path"]
 
 BASE_KEY = "_base_"
 PACKAGE_SCHEME = "pkg://"
@@ -23,40 +26,17 @@ INHERITED_MARK = " (inherited from "
 Sources = dict[tuple[KeyPart, ...], str]
 
 
-class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that rejects a key written twice in one mapping (PyYAML would silently keep the last)."""
-
-
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict:
-    loader.flatten_mapping(node)
-    mapping: dict = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in mapping:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"key {key!r} appears twice in this mapping", key_node.start_mark)
-        mapping[key] = loader.construct_object(value_node, deep=deep)
-    return mapping
-
-
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
 def read_config_file(path: Path) -> dict:
-    """Parse one YAML or JSON file into a dict; errors carry file:line:column."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError(f"{path}: config file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"{path}: cannot read config file: {exc}") from None
+    """Parse one YAML or JSON file into a dict; errors carry file:line:column. The file must be a regular
+    file of at most MAX_FILE_BYTES, and its content within the limits of `safe_yaml`."""
     if path.suffix.lower() == ".py":
         raise ConfigError(f"{path}: Python configs are not executed; convert it with `vidcore migrate {path}`")
+    text = _read_text(path)
     try:
         if path.suffix.lower() == ".json":
-            data = json.loads(text)
+            data = load_json(text, str(path))
         else:
-            data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+            data = load_yaml(text, str(path))
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{path}:{exc.lineno}:{exc.colno}: JSON syntax error: {exc.msg}") from None
     except yaml.YAMLError as exc:
@@ -69,6 +49,43 @@ def read_config_file(path: Path) -> dict:
     if not isinstance(data, dict):
         raise ConfigError(f"{path}: expected a mapping of keys at the top level, got {type(data).__name__}")
     return data
+
+
+def file_problem(path: Path) -> str | None:
+    """Why `path` cannot be a config file ("not found", "is a directory", "is not a regular file (a
+    character device)", ...), or None for a regular file. `/dev/zero` would never end, a FIFO would block."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "not found"
+    except OSError as exc:
+        return f"cannot be read ({exc.strerror or exc})"
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISDIR(mode):
+        return "is a directory"
+    kinds = [(stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a pipe"),
+             (stat.S_ISSOCK, "a socket")]
+    return f"is not a regular file ({next((name for test, name in kinds if test(mode)), 'a special file')})"
+
+
+def _read_text(path: Path) -> str:
+    problem = file_problem(path)
+    if problem:
+        raise ConfigError(f"{path}: config file {problem}")
+    try:
+        with open(path, "rb") as file:
+            content = file.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read config file: {exc.strerror or exc}") from None
+    if len(content) > MAX_FILE_BYTES:
+        raise ConfigError(f"{path}: config file is larger than {MAX_FILE_BYTES} bytes "
+                          f"({path.stat().st_size} bytes; the limit for a config)")
+    try:
+        return content.decode("utf-8-sig")  # a byte-order mark (Windows editors) is not part of the text
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: cannot read config file: not UTF-8 text ({exc.reason} at byte {exc.start})"
+                          ) from None
 
 
 def resolve_config_path(reference: str, relative_to: Path) -> Path:
@@ -127,8 +144,9 @@ def load_with_bases(path: Path, _chain: tuple[Path, ...] = ()) -> tuple[dict, So
     owner_of_key: dict[str, Path] = {}
     for reference in bases:
         base_path = resolve_config_path(reference, path)
-        if not base_path.is_file():
-            raise ConfigError(f"{path}: {BASE_KEY}: base config not found: {base_path}")
+        problem = file_problem(base_path)
+        if problem:
+            raise ConfigError(f"{path}: {BASE_KEY}: base config {problem}: {base_path}")
         base_data, base_sources = load_with_bases(base_path, _chain + (path,))
         if reference.startswith(PACKAGE_SCHEME):
             base_sources = _as_inherited(base_sources, reference, base_path, path)

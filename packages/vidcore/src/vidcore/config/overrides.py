@@ -8,6 +8,7 @@ import yaml
 
 from ..errors import ConfigError
 from ..keypath import KeyPart, format_key_path, parse_key_path
+from .safe_yaml import load_yaml
 
 __all__ = ["parse_override", "apply_overrides", "OVERRIDE_SOURCE"]
 
@@ -25,7 +26,7 @@ def parse_override(option: str) -> tuple[list[KeyPart], Any]:
     except ValueError as exc:
         raise ConfigError(f"{OVERRIDE_SOURCE}: {option!r}: {exc}") from None
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
+        value = load_yaml(raw, f"{OVERRIDE_SOURCE}: {option!r}", positions=False) if raw.strip() else None
     except yaml.YAMLError as exc:
         problem = getattr(exc, "problem", None) or "invalid YAML"
         raise ConfigError(f"{OVERRIDE_SOURCE}: {option!r}: value is not valid YAML: {problem}") from None

@@ -68,6 +68,8 @@ COMPONENT_SLOTS: tuple[ComponentSlot, ...] = (
     ComponentSlot(("default_hooks",), "hooks", layout="mapping", exclude=("priority",),
                   named_types=DEFAULT_HOOK_TYPES),
     ComponentSlot(("custom_hooks",), "hooks", layout="list", exclude=("priority",)),
+    ComponentSlot(("visualizer",), "visualizers", injected=("save_dir",), exclude=("vis_backends", "name"),
+                  default_type="Visualizer"),
     ComponentSlot(("visualizer", "vis_backends"), "vis_backends", layout="list", injected=("save_dir",)),
     ComponentSlot(("train_cfg",), "loops", injected=_LOOP_ARGS, exclude=("by_epoch",), infer_type=train_loop_type),
     ComponentSlot(("val_cfg",), "loops", injected=_LOOP_ARGS, default_type="ValLoop"),

@@ -5,9 +5,7 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
+from ..lazy import lazy_getattr
 from .hook import HOOK_POINTS, Hook
 from .priority import Priority, get_priority
 
@@ -21,12 +19,10 @@ BUILTIN_HOOK_MODULES = {
     "DistSamplerSeedHook": "sampler_seed_hook",
     "EMAHook": "ema_hook",
     "EarlyStoppingHook": "early_stopping_hook",
+    "SyncBuffersHook": "sync_buffers_hook",
 }
 
-__all__ = ["Hook", "HOOK_POINTS", "Priority", "get_priority", "BUILTIN_HOOK_MODULES", *BUILTIN_HOOK_MODULES]
+__all__ = ["Hook", "HOOK_POINTS", "Priority", "get_priority", *BUILTIN_HOOK_MODULES]
 
 
-def __getattr__(name: str) -> Any:
-    if name in BUILTIN_HOOK_MODULES:
-        return getattr(importlib.import_module(f".{BUILTIN_HOOK_MODULES[name]}", __name__), name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(__name__, {name: f".{module}" for name, module in BUILTIN_HOOK_MODULES.items()})

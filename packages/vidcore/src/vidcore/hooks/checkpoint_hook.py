@@ -4,12 +4,10 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
 from ..checkpoint import remove_temp_files, write_atomically
-from ..errors import CheckpointError
 from .hook import Hook
 from .metric_rule import is_better, pick_metric, resolve_rule
 
@@ -87,7 +85,8 @@ class CheckpointHook(Hook):
 
     `by_epoch` defaults to the train loop's kind. `max_keep_ckpts` > 0 keeps only the newest periodic
     checkpoints this run wrote. `save_best: <metric>|auto` keeps the checkpoint with the best validation
-    value as `best_<metric>_epoch_N.pth` (the previous best is removed); `rule` (greater/less) is inferred
+    value as `best_<metric>_epoch_N.pth` (the previous best is removed), with the model's weights but no
+    optimizer or scheduler state (resume uses the periodic ones); `rule` (greater/less) is inferred
     from the metric name when unset. `out_dir` puts checkpoints in `<out_dir>/<work dir name>`.
 
     When validation follows an epoch (iteration), that epoch's checkpoint is written after validation,
@@ -210,18 +209,14 @@ class CheckpointHook(Hook):
             self.best_at = f"epoch {runner.epoch}" if self._counts_epochs else f"iteration {runner.iter}"
             metric = re.sub(r"[^\w.-]+", "_", self.best_metric or "metric")
             self._best_name = f"best_{metric}_{label}.pth"
-        saved = self._write(runner, pending) if pending else None
+        if pending:
+            self._write(runner, pending)
         if not best_due:
             return
         assert self.best_path is not None
-        if saved is None:
-            runner.save_checkpoint(self.best_path, self.save_optimizer, self.save_param_scheduler)
-        elif runner.is_main_process:
-            try:
-                _link_or_copy(saved, Path(self.best_path))
-            except OSError as exc:
-                raise CheckpointError(f"{self.best_path}: cannot write the best checkpoint: {exc.strerror or exc}; "
-                                      f"{saved} and the earlier checkpoints are intact") from exc
+        # for test, infer and load_from: the weights, without the optimizer state resuming needs (2x their size
+        # with Adam); training resumes from the periodic checkpoints
+        runner.save_checkpoint(self.best_path, save_optimizer=False, save_param_scheduler=False)
         if runner.is_main_process:
             if previous_best and previous_best != self.best_path and os.path.exists(previous_best):
                 os.unlink(previous_best)
@@ -252,20 +247,3 @@ def _file_name(recorded: Any) -> str | None:
     """The file name of a recorded checkpoint path (None for anything that is not a usable name)."""
     name = Path(str(recorded)).name if isinstance(recorded, (str, os.PathLike)) else ""
     return name if name and name not in (".", "..") else None
-
-
-def _link_or_copy(source: Path, target: Path) -> None:
-    """`target` as a second name of `source` (a hard link; a copy where links are not supported)."""
-    temporary = target.with_name(f".{target.name}.tmp")
-    if temporary.exists():
-        temporary.unlink()
-    try:
-        try:
-            os.link(source, temporary)
-        except OSError:
-            shutil.copyfile(source, temporary)
-        os.replace(temporary, target)
-    except BaseException:
-        if temporary.exists():
-            temporary.unlink()
-        raise

@@ -43,7 +43,7 @@ class LoggerHook(Hook):
 
     # --- progress bar --------------------------------------------------------------------------------
     def before_run(self, runner: Runner) -> None:
-        from ..runner.progress import ProgressDisplay
+        from .progress import ProgressDisplay
 
         self._display = ProgressDisplay(self.progress_bar)
         self._display.enabled = self._display.enabled and runner.is_main_process

@@ -27,7 +27,7 @@ class BaseModel(nn.Module):
         if data_preprocessor is None:
             data_preprocessor = BaseDataPreprocessor()
         elif isinstance(data_preprocessor, Mapping):
-            from ..registry import default_registry
+            from ..plugins import default_registry
 
             data_preprocessor = default_registry().build(data_preprocessor, "models",
                                                          key_path=("model", "data_preprocessor"))

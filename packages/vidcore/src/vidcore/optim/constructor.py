@@ -46,7 +46,7 @@ class DefaultOptimWrapperConstructor:
     def __call__(self, model: nn.Module, registry: Registry | None = None,
                  key_path: Sequence[KeyPart] = ("optim_wrapper",),
                  locate: Callable[[Sequence[KeyPart]], str | None] | None = None) -> OptimWrapper:
-        from ..registry import default_registry
+        from ..plugins import default_registry
 
         registry = registry or default_registry()
         wrapper_cfg = dict(self.optim_wrapper_cfg)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ..hooks import BUILTIN_HOOK_MODULES
 from ..registry.registry import Registry
 from .markers import hookimpl
 
@@ -13,7 +12,12 @@ _TORCH_OPTIMIZERS = (
     "LBFGS", "SparseAdam",
 )
 
+# Resolved through vidcore.hooks' lazy attributes, so this layer imports no hook module.
+_HOOKS = ("RuntimeInfoHook", "IterTimerHook", "LoggerHook", "CheckpointHook", "ParamSchedulerHook",
+          "DistSamplerSeedHook", "EMAHook", "EarlyStoppingHook", "SyncBuffersHook")
+
 _SCHEDULES = ("Constant", "Linear", "Exponential", "Step", "MultiStep", "CosineAnnealing", "CosineRestart", "Poly")
+_LR_ONLY_SCHEDULES = ("ExponentialWarmup", "OneCycle")  # no *Momentum variant
 _SCHEDULER_MODULE = "vidcore.optim.scheduler"
 
 # kind -> {name: "module:attr"}; imported only when a config builds the component.
@@ -31,15 +35,20 @@ CORE_COMPONENTS: dict[str, dict[str, str]] = {
         **{f"{name}Momentum": f"{_SCHEDULER_MODULE}.momentum_scheduler:{name}Momentum" for name in _SCHEDULES},
         **{f"{name}ParamScheduler": f"{_SCHEDULER_MODULE}.param_scheduler:{name}ParamScheduler"
            for name in _SCHEDULES},
+        **{f"{name}{suffix}": f"{_SCHEDULER_MODULE}.{module}:{name}{suffix}" for name in _LR_ONLY_SCHEDULES
+           for suffix, module in (("LR", "lr_scheduler"), ("ParamScheduler", "param_scheduler"))},
     },
-    "hooks": {name: f"vidcore.hooks.{module}:{name}" for name, module in BUILTIN_HOOK_MODULES.items()},
+    "hooks": {name: f"vidcore.hooks:{name}" for name in _HOOKS},
     "loops": {name: f"vidcore.runner.loops:{name}"
               for name in ("EpochBasedTrainLoop", "IterBasedTrainLoop", "ValLoop", "TestLoop")},
     "samplers": {name: f"vidcore.runner.samplers:{name}" for name in ("DefaultSampler", "InfiniteSampler")},
     "collate_fns": {name: f"vidcore.runner.collate:{name}"
-                    for name in ("pseudo_collate", "stack_inputs_collate", "default_collate")},
+                    for name in ("pseudo_collate", "stack_inputs_collate", "default_collate", "repeat_pseudo_collate")},
     "vis_backends": {"LocalVisBackend": "vidcore.visualization.local_backend:LocalVisBackend"},
+    "visualizers": {"Visualizer": "vidcore.visualization.visualizer:Visualizer"},
     "metrics": {"DumpResults": "vidcore.evaluation.dump_results:DumpResults"},
+    "datasets": {name: f"vidcore.dataset.wrappers:{name}"
+                 for name in ("ConcatDataset", "RepeatDataset", "ClassBalancedDataset")},
 }
 
 

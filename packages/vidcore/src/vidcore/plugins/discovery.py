@@ -7,11 +7,12 @@ PyTorch environment). Only the `[vidcore]` section matters here, so this scans t
 
 from __future__ import annotations
 
-import importlib
 import os
 import re
 import sys
 from collections import namedtuple
+
+from ..names import import_target, normalize_dist
 
 __all__ = ["ENTRY_POINT_GROUP", "PluginEntryPoint", "scan_entry_points"]
 
@@ -29,11 +30,7 @@ class PluginEntryPoint(namedtuple("PluginEntryPoint", ["name", "value", "dist", 
     __slots__ = ()
 
     def load(self) -> object:
-        module_name, _, attribute = self.value.split("[")[0].partition(":")  # `[extras]` are not part of the path
-        obj = importlib.import_module(module_name.strip())
-        for part in attribute.strip().split(".") if attribute.strip() else ():
-            obj = getattr(obj, part)
-        return obj
+        return import_target(self.value.split("[")[0])  # `[extras]` are not part of the path
 
 
 _CACHE: list[PluginEntryPoint] | None = None
@@ -61,7 +58,7 @@ def _scan_folders() -> list[PluginEntryPoint]:
         for name in names:
             if not name.endswith((".dist-info", ".egg-info")):
                 continue
-            dist_key = _normalize(name.rsplit(".", 1)[0].split("-")[0])
+            dist_key = normalize_dist(name.rsplit(".", 1)[0].split("-")[0])
             if dist_key in seen:
                 continue
             seen.add(dist_key)
@@ -109,10 +106,6 @@ def _read_name_and_version(folder: str, folder_name: str) -> tuple[str, str]:
         except OSError:
             continue
     return name, version or "unknown"
-
-
-def _normalize(name: str) -> str:
-    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def _scan_with_importlib() -> list[PluginEntryPoint]:

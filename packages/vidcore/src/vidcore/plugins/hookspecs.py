@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .markers import hookspec
+
+if TYPE_CHECKING:
+    import argparse
+
+    from .manager import Registrar
 
 __all__ = ["vidcore_register", "vidcore_add_commands", "vidcore_configure"]
 
 
 @hookspec
-def vidcore_register(registry: Any) -> None:
+def vidcore_register(registry: Registrar) -> None:
     """Register this distribution's components.
 
     `registry` is a `Registrar` bound to the calling distribution: call
@@ -20,7 +25,7 @@ def vidcore_register(registry: Any) -> None:
 
 
 @hookspec
-def vidcore_add_commands(subparsers: Any) -> None:
+def vidcore_add_commands(subparsers: argparse._SubParsersAction) -> None:
     """Add subcommands to the `vidcore` CLI.
 
     `subparsers` is argparse's sub-parser action: `parser = subparsers.add_parser("name", help=...)`,
@@ -30,7 +35,7 @@ def vidcore_add_commands(subparsers: Any) -> None:
 
 
 @hookspec
-def vidcore_configure(cfg: dict) -> None:
+def vidcore_configure(cfg: dict[str, Any]) -> None:
     """Validate or fill defaults in the resolved config (a plain dict, edited in place) before it is built.
 
     Raise `vidcore.ConfigError` with the key path for a problem the plugin can explain.

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator, Mapping
 
 import pluggy
 
 from ..errors import PluginError, VidcoreError
-from ..registry.registry import Entry, Registry, normalize_dist
+from ..names import normalize_dist
+from ..registry.registry import Entry, Registry
 from . import hookspecs
 from .discovery import PluginEntryPoint, scan_entry_points
 from .markers import PROJECT_NAME
@@ -41,6 +43,7 @@ class PluginInfo:
     traceback: str | None = None
     hooks: list[str] = field(default_factory=list)
     hook_errors: dict[str, str] = field(default_factory=dict)  # hook name -> what it raised
+    disabled_by: str | None = None  # the setting that left it out, e.g. "VIDCORE_PLUGINS=vidcore-tsm"
 
     @property
     def failed(self) -> bool:
@@ -74,6 +77,11 @@ class Registrar:
         for name, target in targets.items():
             self.register(kind, name, target)
 
+    def add_install_hints(self, names_by_dist: Mapping[str, Iterable[str]]) -> None:
+        """Name components that other distributions ship ({dist: names}), so that a config using one of them
+        while that distribution is not installed gets its install command."""
+        self._registry.add_install_hints(names_by_dist)
+
     def roll_back(self) -> None:
         for entry in self.added:
             self._registry.remove(entry)
@@ -87,6 +95,34 @@ def _env_list(name: str) -> list[str] | None:
     return [normalize_dist(item.strip()) for item in value.split(",") if item.strip()]
 
 
+@contextlib.contextmanager
+def _plugin_code() -> Iterator[Callable[[], bool]]:
+    """Run a plugin's import or hook: what it prints goes to stderr, so that it never corrupts a command's
+    output (`vidcore plugins --json`, `vidcore config show`). Yields `user_interrupted()`: whether a real
+    SIGINT arrived meanwhile, which tells the user's Ctrl-C (honoured) from a KeyboardInterrupt the plugin
+    raised itself (a plugin failure). Where that cannot be told (not the main thread), every
+    KeyboardInterrupt counts as the user's."""
+    import signal
+    import threading
+
+    received: list[int] = []
+    previous = signal.getsignal(signal.SIGINT)
+    watch = threading.current_thread() is threading.main_thread() and callable(previous)
+
+    def note_and_forward(signum: int, frame: Any) -> Any:
+        received.append(signum)
+        return previous(signum, frame)  # type: ignore[misc, operator]
+
+    if watch:
+        signal.signal(signal.SIGINT, note_and_forward)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            yield lambda: bool(received) or not (watch or previous in (signal.SIG_IGN, signal.SIG_DFL))
+    finally:
+        if watch:
+            signal.signal(signal.SIGINT, previous)
+
+
 class PluginManager:
     """pluggy plugin manager for project `vidcore`, with per-plugin failure isolation."""
 
@@ -98,6 +134,8 @@ class PluginManager:
         self.block = [normalize_dist(b) for b in block] if block is not None else (
             _env_list("VIDCORE_DISABLE_PLUGINS") or [])
         self.strict = strict
+        settings = (("VIDCORE_PLUGINS", allow), ("VIDCORE_DISABLE_PLUGINS", block))
+        self._from_environment = {name for name, given in settings if given is None and name in os.environ}
         self.plugins: dict[str, PluginInfo] = {}
         self._entry_points = entry_points
         self._loaded = False
@@ -111,10 +149,30 @@ class PluginManager:
         from . import builtin
 
         self._add(builtin, PluginInfo("builtin", CORE_DIST, _version(CORE_DIST), builtin.__name__, "loaded"))
-        for entry_point in self._entry_points if self._entry_points is not None else scan_entry_points():
+        entry_points = list(self._entry_points if self._entry_points is not None else scan_entry_points())
+        for entry_point in entry_points:
             self._load_entry_point(entry_point)
+        self._warn_unknown_names(entry_points)
         if self.strict:
             self.raise_failures()
+
+    def _warn_unknown_names(self, entry_points: list[PluginEntryPoint]) -> None:
+        """One warning per name in VIDCORE_PLUGINS / VIDCORE_DISABLE_PLUGINS that no installed plugin has (a
+        typo would otherwise leave plugins out, or in, without a word), with the closest installed name."""
+        from ..registry.hints import close_matches
+
+        distributions = sorted({normalize_dist(point.dist) for point in entry_points})
+        installed = distributions + sorted({normalize_dist(point.name) for point in entry_points})
+        for variable, names in (("VIDCORE_PLUGINS", self.allow), ("VIDCORE_DISABLE_PLUGINS", self.block)):
+            if names is None or variable not in self._from_environment:
+                continue
+            for name in names:
+                if name in installed:
+                    continue
+                close = close_matches(name, distributions, limit=1) or close_matches(name, installed, limit=1)
+                hint = f"did you mean '{close[0]}'? " if close else ""
+                print(f"vidcore: warning: {variable} names '{name}', which is not an installed vidcore plugin; "
+                      f"{hint}(installed: {', '.join(distributions) or 'none'})", file=sys.stderr)
 
     def _load_entry_point(self, entry_point: PluginEntryPoint) -> None:
         dist, version = entry_point.dist, entry_point.version
@@ -122,16 +180,20 @@ class PluginManager:
         names = {normalize_dist(dist), normalize_dist(entry_point.name)}
         if names & set(self.block) or (self.allow is not None and not names & set(self.allow)):
             info.status = "disabled"
+            variable, names_given = (("VIDCORE_DISABLE_PLUGINS", self.block) if names & set(self.block)
+                                     else ("VIDCORE_PLUGINS", self.allow or []))
+            info.disabled_by = f"{variable}={','.join(names_given)}"
             self.plugins[f"{dist}:{entry_point.name}"] = info
             return
-        try:
-            module = entry_point.load()
-        except BaseException as exc:  # a plugin must never take the host down, whatever it raises
-            if isinstance(exc, KeyboardInterrupt):
-                raise
-            self._fail(info, exc)
-            self.plugins[f"{dist}:{entry_point.name}"] = info
-            return
+        with _plugin_code() as user_interrupted:
+            try:
+                module = entry_point.load()
+            except BaseException as exc:  # a plugin must never take the host down, whatever it raises
+                if isinstance(exc, KeyboardInterrupt) and user_interrupted():
+                    raise
+                self._fail(info, exc)
+                self.plugins[f"{dist}:{entry_point.name}"] = info
+                return
         self._add(module, info)
 
     def _add(self, module: Any, info: PluginInfo) -> None:
@@ -163,13 +225,16 @@ class PluginManager:
             info = self.plugins[impl.plugin_name]
             if info.status != "loaded":
                 continue
-            try:
-                call(impl.function, info)
-            except passthrough:
-                raise
-            except Exception as exc:  # recorded; the plugin's other hooks still run
-                info.hook_errors[hook_name] = f"{type(exc).__name__}: {exc}"
-                info.traceback = _format_traceback(exc)
+            with _plugin_code() as user_interrupted:
+                try:
+                    call(impl.function, info)
+                except passthrough:
+                    raise
+                except (Exception, KeyboardInterrupt, SystemExit) as exc:  # recorded; its other hooks still run
+                    if isinstance(exc, KeyboardInterrupt) and user_interrupted():
+                        raise
+                    info.hook_errors[hook_name] = f"{type(exc).__name__}: {exc}"
+                    info.traceback = _format_traceback(exc)
         if self.strict:
             self.raise_failures()
 
@@ -186,6 +251,8 @@ class PluginManager:
         self._each_impl("vidcore_register", register)
         registry.load_failures = [info.failure_line() for info in self.plugins.values()
                                   if info.status == "failed" or "vidcore_register" in info.hook_errors]
+        registry.disabled = {normalize_dist(info.dist): info.disabled_by for info in self.plugins.values()
+                             if info.disabled_by}
 
     def add_commands(self, subparsers: argparse._SubParsersAction) -> None:
         self._each_impl("vidcore_add_commands", lambda hook, info: hook(subparsers=subparsers))

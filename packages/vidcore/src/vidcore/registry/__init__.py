@@ -1,25 +1,29 @@
 """Component registry: kinds, lazy and eager registration, building from `type:` configs."""
 
-from .builder import RAW_ARGS_ATTRIBUTE, build, is_component_config, validate
-from .default import default_registry, register, reset_default_registry
-from .hints import FIRST_PARTY_COMPONENTS, FIRST_PARTY_PATHS, close_matches, install_command, install_hint
+from ..deprecation import moved_module
+from .builder import build, is_component_config, validate
+from .hints import FIRST_PARTY_PATHS, close_matches, install_command
 from .registry import KINDS, Entry, Registry, normalize_dist
 
 __all__ = [
     "KINDS",
     "Entry",
     "Registry",
-    "RAW_ARGS_ATTRIBUTE",
-    "FIRST_PARTY_COMPONENTS",
     "FIRST_PARTY_PATHS",
     "build",
     "close_matches",
-    "default_registry",
     "install_command",
-    "install_hint",
     "is_component_config",
     "normalize_dist",
-    "register",
-    "reset_default_registry",
     "validate",
 ]
+
+# The process-wide registry is filled by the plugin manager, a layer above this one: it lives in vidcore.plugins.
+_MOVED = ("default_registry", "register", "reset_default_registry", "set_default_registry")
+_moved = moved_module("vidcore.registry", "vidcore.plugins", since="0.1")
+
+
+def __getattr__(name: str) -> object:
+    if name in _MOVED:
+        return _moved(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

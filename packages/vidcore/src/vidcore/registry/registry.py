@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import importlib
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Mapping, Sequence
 
 from ..errors import RegistryError
 from ..keypath import KeyPart
-from .hints import close_matches, install_hint
+from ..names import import_target, normalize_dist
+from .hints import close_matches, install_command
 
 __all__ = ["KINDS", "Entry", "Registry", "normalize_dist"]
 
@@ -19,6 +19,7 @@ KINDS: tuple[str, ...] = (
     "transforms",
     "hooks",
     "vis_backends",
+    "visualizers",
     "metrics",
     "optimizers",
     "optim_wrappers",
@@ -31,11 +32,6 @@ KINDS: tuple[str, ...] = (
 )
 
 DIST_SEPARATOR = "::"
-
-
-def normalize_dist(name: str) -> str:
-    """Distribution names compare like pip compares them: case-insensitive, `-`, `_` and `.` alike."""
-    return name.lower().replace("_", "-").replace(".", "-")
 
 
 def _qualified_target(obj: Any) -> str | None:
@@ -67,20 +63,16 @@ class Entry:
         if self.obj is not None:
             return self.obj
         assert self.target is not None
-        module_name, _, attribute = self.target.partition(":")
         where = f"{self.kind} '{self.name}' from {self.dist} ({self.target})"
         try:
-            module = importlib.import_module(module_name)
+            obj = import_target(self.target)
+        except AttributeError as exc:
+            raise RegistryError(f"{where}: {exc}") from exc
         except Exception as exc:  # the plugin's own import error is the real cause: keep it
+            module_name = self.target.partition(":")[0]
             raise RegistryError(
                 f"{where}: importing {module_name} failed: {type(exc).__name__}: {exc}"
             ) from exc
-        obj: Any = module
-        for part in attribute.split(".") if attribute else ():
-            try:
-                obj = getattr(obj, part)
-            except AttributeError as exc:
-                raise RegistryError(f"{where}: {module_name} has no attribute {attribute!r}") from exc
         self.obj = obj
         return obj
 
@@ -110,11 +102,23 @@ class Registry:
         self._loader = loader
         self._lock = threading.RLock()
         self.load_failures: list[str] = []  # one line per plugin that failed, shown with unknown names
+        self.install_hints: dict[str, str] = {}  # component name -> the distribution that ships it
+        self.disabled: dict[str, str] = {}  # installed distributions left out -> the setting that did it
 
     # --- registration -------------------------------------------------------------------------------
     @property
     def kinds(self) -> tuple[str, ...]:
         return tuple(self._entries)
+
+    def add_install_hints(self, names_by_dist: Mapping[str, Iterable[str]]) -> None:
+        """Record which distribution ships each name, so that an unknown name says what to install."""
+        for dist, names in names_by_dist.items():
+            self.install_hints.update(dict.fromkeys(names, dist))
+
+    def install_hint(self, name: str) -> str | None:
+        """The command that installs the distribution shipping component `name`, when a plugin said which."""
+        dist = self.install_hints.get(name)
+        return install_command(dist) if dist else None
 
     def add_kind(self, kind: str) -> None:
         """Open a new namespace (plugins may introduce kinds of their own)."""
@@ -247,7 +251,13 @@ class Registry:
             return f"{kind} '{short}' is not registered by {dist} (it is registered by {owners})"
         message = f"unknown {kind} type '{name}'"
         elsewhere = [other for other in self.kinds_of(short) if other != kind]
-        hint = install_hint(short)
+        provider = self.install_hints.get(short)
+        hint = self.install_hint(short)
+        if provider and provider in self.disabled:  # installed: pip install would not help
+            setting = self.disabled[provider]
+            action = ("remove it from VIDCORE_DISABLE_PLUGINS" if setting.startswith("VIDCORE_DISABLE_PLUGINS")
+                      else "add it to VIDCORE_PLUGINS")
+            hint = f"{provider}, which is installed but left out by {setting}; {action}"
         # a first-party name that is merely not installed needs the install line, not look-alikes
         suggestions = [] if hint and not elsewhere else close_matches(short, self._entries[kind])
         if suggestions:
@@ -255,7 +265,8 @@ class Registry:
         if elsewhere:
             message += f" ('{short}' is registered as {', '.join(elsewhere)}, not {kind})"
         if hint and not elsewhere:
-            message += f"; it is provided by a distribution that is not installed or not loaded: {hint}"
+            message += (f"; it is provided by {hint}" if provider in self.disabled else
+                        f"; it is provided by a distribution that is not installed or not loaded: {hint}")
         if self.load_failures:
             message += "; plugins that failed to load: " + "; ".join(self.load_failures)
         return message

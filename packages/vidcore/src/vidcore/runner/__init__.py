@@ -1,6 +1,6 @@
 """The training engine: `Runner`, its loops, samplers, collate functions and message hub."""
 
-from .collate import default_collate, pseudo_collate, stack_inputs_collate
+from .collate import default_collate, pseudo_collate, repeat_pseudo_collate, stack_inputs_collate
 from .interrupt import TrainingInterrupted
 from .loops import EpochBasedTrainLoop, IterBasedTrainLoop, TestLoop, ValLoop
 from .message_hub import HistoryBuffer, MessageHub
@@ -19,6 +19,7 @@ __all__ = [
     "pseudo_collate",
     "stack_inputs_collate",
     "default_collate",
+    "repeat_pseudo_collate",
     "MessageHub",
     "HistoryBuffer",
     "TrainingInterrupted",

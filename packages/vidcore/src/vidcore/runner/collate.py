@@ -1,5 +1,5 @@
 """Collate functions (kind `collate_fns`): `pseudo_collate` (the default), `stack_inputs_collate` (one tensor of
-`inputs` per batch) and `default_collate`."""
+`inputs` per batch), `default_collate`, and `repeat_pseudo_collate` (samples that are lists of views)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any, Mapping, Sequence
 
 from ..model.data_preprocessor import stack_tensors
 
-__all__ = ["pseudo_collate", "stack_inputs_collate", "default_collate"]
+__all__ = ["pseudo_collate", "stack_inputs_collate", "default_collate", "repeat_pseudo_collate"]
 
 
 def pseudo_collate(data_batch: Sequence[Any]) -> Any:
@@ -19,6 +19,12 @@ def pseudo_collate(data_batch: Sequence[Any]) -> Any:
     if len(data_batch) and isinstance(data_batch[0], Mapping):
         return {key: [sample[key] for sample in data_batch] for key in data_batch[0]}
     return list(data_batch)
+
+
+def repeat_pseudo_collate(data_batch: Sequence[Sequence[Any]]) -> Any:
+    """`pseudo_collate` of the views of every sample, in order, for datasets whose samples are lists of views
+    (mmaction2's repeated augmentation): a batch of B samples of N views is one batch of B x N views."""
+    return pseudo_collate([view for sample in data_batch for view in sample])
 
 
 def stack_inputs_collate(data_batch: Sequence[Any]) -> Any:

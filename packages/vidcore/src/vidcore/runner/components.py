@@ -197,7 +197,7 @@ def _fit_to_training_length(runner: Runner, scheduler_cfg: dict[str, Any], path:
     """Clip `end` to the training length (as mmengine does), so that a shortened run (`max_epochs=1`) keeps the
     recipe's schedule; a scheduler that begins at or after the end of training does not act in this run."""
     begin, end = scheduler_cfg.get("begin", 0), scheduler_cfg.get("end")
-    if not all(isinstance(value, int) and not isinstance(value, bool) for value in (begin, end)):
+    if not all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in (begin, end)):
         return
     length, unit = _training_length(scheduler_cfg, loop)
     if length is None:
@@ -214,15 +214,12 @@ def _fit_to_training_length(runner: Runner, scheduler_cfg: dict[str, Any], path:
 
 
 def build_visualizer(runner: Runner, save_dir: str) -> Visualizer:
-    """`visualizer.vis_backends`, each given `save_dir`; a LocalVisBackend (the JSON-lines log) is always one."""
+    """`visualizer` (kind `visualizers`, default `Visualizer`) with the backends of `visualizer.vis_backends`, each
+    given `save_dir`; a LocalVisBackend (the JSON-lines log) is always one. mmengine's instance `name` is ignored."""
     cfg = dict(runner.cfg.get("visualizer") or {})
-    kind = cfg.pop("type", "Visualizer")
+    cfg.setdefault("type", "Visualizer")
     cfg.pop("name", None)
-    if kind != "Visualizer":
-        raise ConfigError(f"{runner.where('visualizer', 'type')}: only 'Visualizer' is supported, got {kind!r}")
     backends_cfg = cfg.pop("vis_backends", None) or []
-    if cfg:
-        raise ConfigError(f"{runner.where('visualizer', next(iter(cfg)))}: unknown key (accepted: vis_backends)")
     if isinstance(backends_cfg, Mapping):
         backends_cfg = [backends_cfg]
     backends: list[Any] = []
@@ -230,6 +227,10 @@ def build_visualizer(runner: Runner, save_dir: str) -> Visualizer:
         for index, backend in enumerate(backends_cfg):
             backends.append(runner.build_component(dict(backend), "vis_backends",
                                                    ("visualizer", "vis_backends", index), save_dir=save_dir))
+        if not any(isinstance(backend, LocalVisBackend) for backend in backends):
+            backends.insert(0, LocalVisBackend(save_dir))
+        visualizer = runner.build_component(cfg, "visualizers", ("visualizer",), vis_backends=backends,
+                                            save_dir=save_dir)
     except BaseException:
         for built in backends:  # the backends built so far must not stay open
             try:
@@ -237,6 +238,7 @@ def build_visualizer(runner: Runner, save_dir: str) -> Visualizer:
             except Exception:  # noqa: S110 - the build error is the one to report
                 pass
         raise
-    if not any(isinstance(backend, LocalVisBackend) for backend in backends):
-        backends.insert(0, LocalVisBackend(save_dir))
-    return Visualizer(backends, save_dir=save_dir)
+    if not isinstance(visualizer, Visualizer):
+        raise ConfigError(f"{runner.where('visualizer', 'type')}: {type(visualizer).__name__} is not a "
+                          "vidcore.visualization.Visualizer")
+    return visualizer

@@ -18,6 +18,7 @@ from torch import nn
 
 from .. import __version__
 from ..checkpoint import load_checkpoint, load_state_dict, save_checkpoint
+from ..checkpoint_url import checkpoint_file
 from ..config import Config, import_custom_modules
 from ..dist import (
     DEFAULT_TIMEOUT_S,
@@ -37,15 +38,17 @@ from ..hooks.checkpoint_hook import LAST_CHECKPOINT_FILE, write_last_checkpoint
 from ..keypath import KeyPart, format_key_path
 from ..model import BaseDataPreprocessor
 from ..plain_data import to_plain
+from ..plugins import default_registry
 from ..randomness import set_random_seed
-from ..registry import Registry, default_registry
+from ..registry import Registry
 from ..visualization import Visualizer
 from . import components
 from .checkpointing import find_resume_checkpoint, make_checkpoint, restore_checkpoint
 from .injection import accepted_arguments
-from .interrupt import StopSignals, TrainingInterrupted, signal_name, stop_at_safe_point
+from .interrupt import StopSignals, TrainingInterrupted, describe_position, signal_name, stop_at_safe_point
 from .logger import add_log_file, build_logger, close_logger, log_exception_to_file
 from .message_hub import MessageHub
+from .scale_lr import scale_lr
 from .steps import predict_step, train_step
 from .threads import torch_threads, torch_threads_for
 from .work_dir import WorkDirLock, earlier_checkpoints, listed
@@ -111,6 +114,7 @@ class Runner:
         self.message_hub = MessageHub()
         self.mode: str | None = None  # "train", "val" or "test" while that phase runs
         self.resuming = False
+        self.training_complete = False  # train() resumed from a checkpoint at the end of training: nothing to do
 
         self.model = components.build_model(self)
         preprocessor = getattr(unwrap_model(self.model), "data_preprocessor", None)
@@ -137,6 +141,7 @@ class Runner:
         self.overwrite = False  # `vidcore run --overwrite`: a new run may replace an earlier run's checkpoints
         self._work_dir_lock: WorkDirLock | None = None
         self.last_checkpoint: tuple[str, dict[str, Any]] | None = None  # written by this run: (path, position)
+        self._loaded_position = (0, 0)  # (epoch, iter) of the checkpoint load_from loaded: val/test without training
         self._finalizer = weakref.finalize(self, _close_outputs, self.logger, [])
 
     @classmethod
@@ -238,11 +243,13 @@ class Runner:
 
     @property
     def epoch(self) -> int:
-        return self._train_loop.epoch if self._train_loop is not None else 0
+        """Epochs trained: the train loop's; without one, those of the checkpoint `load_from` loaded (0 if none)."""
+        return self._train_loop.epoch if self._train_loop is not None else self._loaded_position[0]
 
     @property
     def iter(self) -> int:
-        return self._train_loop.iter if self._train_loop is not None else 0
+        """Iterations trained: the train loop's; without one, those of the checkpoint `load_from` loaded."""
+        return self._train_loop.iter if self._train_loop is not None else self._loaded_position[1]
 
     @property
     def max_epochs(self) -> int:
@@ -406,6 +413,7 @@ class Runner:
         # built before the phase opens its log dir: a config or data error leaves the work dir untouched
         self._train_loop = components.build_train_loop(self)
         self.optim_wrapper = components.build_optim_wrapper(self)
+        scale_lr(self)  # before the schedulers record each group's initial lr
         self.param_schedulers = components.build_param_schedulers(self)
         if self._val_loop is None and self._eval_configured("val"):
             self._val_loop = components.build_eval_loop(self, "val")
@@ -417,16 +425,23 @@ class Runner:
             try:
                 self._load_or_resume()
                 self._dump_config()
-                self.visualizer.add_graph(unwrap_model(self.model))
-                model = self._train_loop.run()
-                signum = self._requested_stop()
-                if signum:  # it came during the last epoch's end or validation: the final checkpoint is written
-                    raise TrainingInterrupted(signum, f"interrupted by {signal_name(signum)} as training finished "
-                                                      f"(iteration {self.iter}); its checkpoints are complete")
+                if self.training_complete:  # resumed at the end of training: nothing left to do
+                    model = self.model
+                else:
+                    model = self._run_train_loop()
             finally:
                 self._stop_signals = None
         self._weights_loaded = True
         self.call_hook("after_run")
+        return model
+
+    def _run_train_loop(self) -> nn.Module:
+        self.visualizer.add_graph(unwrap_model(self.model))
+        model = self._train_loop.run()
+        signum = self._requested_stop()
+        if signum:  # it came during the last epoch's end or validation: the final checkpoint is written
+            raise TrainingInterrupted(signum, f"interrupted by {signal_name(signum)} as training finished "
+                                              f"(iteration {self.iter}); its checkpoints are complete")
         return model
 
     def val(self) -> dict[str, float]:
@@ -527,9 +542,10 @@ class Runner:
             self.load_checkpoint(self.cfg["load_from"])
 
     def load_checkpoint(self, path: str, strict: bool = False) -> dict[str, Any]:
-        """Load model weights only (`load_from`): keys that fit are loaded, the rest reported; with `strict`,
+        """Load model weights only (`load_from`, a file or an http(s) URL downloaded once into torch hub's cache):
+        keys that fit are loaded, the rest reported; with `strict`,
         any missing, unexpected or mis-shaped key is a CheckpointError and nothing is loaded."""
-        checkpoint = load_checkpoint(path, map_location="cpu")
+        checkpoint = load_checkpoint(checkpoint_file(path), map_location="cpu")  # a URL: its cached download
         report = load_state_dict(self.model, checkpoint, strict=strict, source=str(path))
         if not report.loaded_keys:
             raise CheckpointError(f"{path}: no weight in it fits {type(unwrap_model(self.model)).__name__}: "
@@ -539,6 +555,7 @@ class Runner:
         else:
             self.logger.warning(f"loaded weights from {path}: {report}")
         self._weights_loaded = True
+        self._loaded_position = _trained_position(checkpoint)
         self.call_hook("after_load_checkpoint", checkpoint=checkpoint)
         return checkpoint
 
@@ -554,7 +571,15 @@ class Runner:
         finally:
             self.resuming = False
         self._weights_loaded = True
-        self.logger.info(f"resumed from {path} at epoch {self.epoch}, iteration {self.iter}")
+        loop = self._train_loop
+        self.training_complete = loop.iter >= loop.max_iters if not loop.by_epoch else loop.epoch >= loop.max_epochs
+        if self.training_complete:
+            unit, key, done, total = (("epoch", "max_epochs", loop.epoch, loop.max_epochs) if loop.by_epoch
+                                      else ("iteration", "max_iters", loop.iter, loop.max_iters))
+            self.logger.info(f"training is complete: {path} is at {unit} {done} and train_cfg.{key} is {total}; "
+                             f"to train longer, raise train_cfg.{key} and resume")
+        else:
+            self.logger.info(f"resumed from {path}: continuing {describe_position(loop, loop.state_dict())}")
 
     def save_checkpoint(self, path: str | os.PathLike[str], save_optimizer: bool = True,
                         save_param_scheduler: bool = True) -> None:
@@ -580,6 +605,14 @@ def _copy_config(value: Any) -> Any:
     if isinstance(value, list):
         return [_copy_config(item) for item in value]
     return value
+
+
+def _trained_position(checkpoint: Mapping[str, Any]) -> tuple[int, int]:
+    """(epoch, iter) recorded in a checkpoint's meta; (0, 0) for weights that do not say."""
+    meta = checkpoint.get("meta")
+    meta = meta if isinstance(meta, Mapping) else {}
+    return tuple(value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+                 for value in (meta.get("epoch"), meta.get("iter")))  # type: ignore[return-value]
 
 
 def _unique_dir(path: Path) -> Path:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-__all__ = ["BaseVisBackend"]
+__all__ = ["BaseVisBackend", "POSITION_KEYS"]
+
+POSITION_KEYS = ("epoch", "iter")
+"""Keys of `add_scalars` that say where training was (the runner adds them to every record), not values to
+plot: a backend whose x axis is the step (TensorBoard) leaves them out."""
 
 
 class BaseVisBackend:
@@ -21,7 +25,7 @@ class BaseVisBackend:
         """The resolved config, once at the start of a run."""
 
     def add_scalars(self, scalars: Mapping[str, float], step: int) -> None:
-        """Scalars (losses, lr, metrics such as `acc/top1`) at a global step."""
+        """Scalars (losses, lr, metrics such as `acc/top1`) at a global step, with the `POSITION_KEYS`."""
 
     def add_image(self, name: str, image: Any, step: int = 0) -> None:
         """An RGB image (HxWx3 uint8)."""

@@ -9,14 +9,13 @@ import zlib
 from pathlib import Path
 from typing import Any, Mapping
 
-from .backend import BaseVisBackend
+from .backend import POSITION_KEYS, BaseVisBackend
 from .media import as_rgb_array, scalar_value
 
 __all__ = ["LocalVisBackend", "SCALARS_FILE", "MODES", "write_png"]
 
 SCALARS_FILE = "scalars.json"
 MODES = ("train", "val", "test")
-_POSITION_KEYS = ("epoch", "iter")
 
 
 class LocalVisBackend(BaseVisBackend):
@@ -67,7 +66,7 @@ def scalar_record(scalars: Mapping[str, Any], step: int) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key, value in scalars.items():
         number = scalar_value(value, finite=True)
-        if key in _POSITION_KEYS:
+        if key in POSITION_KEYS:
             record[key] = int(number) if number is not None else value
             continue
         mode, separator, name = key.partition("/")
@@ -75,7 +74,7 @@ def scalar_record(scalars: Mapping[str, Any], step: int) -> dict[str, Any]:
             record.setdefault("mode", mode)
             key = name
         values[key] = value if isinstance(value, str) else number
-    ordered = {key: record[key] for key in ("mode", *_POSITION_KEYS) if key in record}
+    ordered = {key: record[key] for key in ("mode", *POSITION_KEYS) if key in record}
     ordered["step"] = int(step)
     ordered.update(values)
     return ordered

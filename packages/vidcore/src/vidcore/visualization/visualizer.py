@@ -22,7 +22,7 @@ class Visualizer:
         self.backends: list[BaseVisBackend] = []
         for index, backend in enumerate(vis_backends or ()):
             if isinstance(backend, Mapping):
-                from ..registry import default_registry
+                from ..plugins import default_registry
 
                 backend = default_registry().build(backend, "vis_backends", default_args={"save_dir": save_dir},
                                                    key_path=("visualizer", "vis_backends", index))

@@ -132,7 +132,7 @@ def build_model(config: str | Path, cfg_options: Iterable[str] = ()) -> tuple[An
     """The model of a vidcore config (pretrained weights not fetched: the checkpoint replaces them),
     the resolved config, and notes on what was changed to build it."""
     from vidcore.config import load_config
-    from vidcore.registry import default_registry
+    from vidcore.plugins import default_registry
 
     cfg = load_config(config, cfg_options)
     if not isinstance(cfg.get("model"), Mapping):

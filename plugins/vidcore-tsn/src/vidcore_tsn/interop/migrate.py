@@ -32,7 +32,7 @@ def migrate_config(path: str | Path, *, check_components: bool = True) -> Migrat
     reporter = Reporter(diagnostics, loaded.origins)
     config = map_config(loaded.data, loaded.referenced, reporter)
     if check_components:
-        from vidcore.registry import default_registry
+        from vidcore.plugins import default_registry
 
         from .registry_fit import fit_to_registry
 

@@ -13,9 +13,8 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from vidcore.config.schema import COMPONENT_SLOTS
-from vidcore.keypath import KeyPart, format_key_path
-from vidcore.registry import FIRST_PARTY_COMPONENTS, Registry, install_command, is_component_config, normalize_dist
+from vidcore.config import COMPONENT_SLOTS, KeyPart, format_key_path
+from vidcore.registry import Registry, install_command, is_component_config, normalize_dist
 
 from .diagnostics import Reporter
 
@@ -111,7 +110,7 @@ class _Fitter:
         else:
             target = None
         if target is None:
-            owner = _owner(name)
+            owner = _owner(name, self.registry)
             if owner and not self._loaded(owner):
                 self.reporter.warn(f"{key}.type", f"'{name}' is provided by {owner}, which is not installed or not "
                                    f"loaded: {install_command(owner)}; kept")
@@ -186,8 +185,8 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _owner(name: str) -> str | None:
-    """The vidcore distribution expected to provide `name`, if it is a first-party component."""
+def _owner(name: str, registry: Registry) -> str | None:
+    """The vidcore distribution expected to provide unregistered `name`, when the core or a plugin says which."""
     if name in _CORE_TYPES:
         return "vidcore"
-    return next((dist for dist, names in FIRST_PARTY_COMPONENTS.items() if name in names), None)
+    return registry.install_hints.get(name)

@@ -27,7 +27,7 @@ class AnnotationRecord:
 def read_annotation_lines(ann_file: str) -> list[tuple[int, str]]:
     """(line number, text) of the non-blank, non-comment lines of `ann_file`."""
     try:
-        with open(ann_file, encoding="utf-8") as file:
+        with open(ann_file, encoding="utf-8-sig") as file:
             lines = file.read().splitlines()
     except FileNotFoundError:
         raise DataError(f"annotation file not found: {ann_file}") from None
@@ -40,7 +40,7 @@ def read_annotation_lines(ann_file: str) -> list[tuple[int, str]]:
 def read_label_file(label_file: str) -> list[str]:
     """Class names, one per line (blank lines ignored); line i names class i."""
     try:
-        with open(label_file, encoding="utf-8") as file:
+        with open(label_file, encoding="utf-8-sig") as file:
             names = [line.strip() for line in file if line.strip()]
     except FileNotFoundError:
         raise DataError(f"label file not found: {label_file}") from None
@@ -115,7 +115,7 @@ def load_annotations(ann_file: str, parse_line: Callable[[list[str]], Annotation
 
 def _read_json(ann_file: str) -> list[Any]:
     try:
-        with open(ann_file, encoding="utf-8") as file:
+        with open(ann_file, encoding="utf-8-sig") as file:
             entries = json.load(file)
     except FileNotFoundError:
         raise DataError(f"annotation file not found: {ann_file}") from None

@@ -9,6 +9,7 @@ from typing import Any, Mapping, Sequence
 
 import numpy as np
 from torch.utils.data import Dataset
+from vidcore.dataset import select_indices
 from vidcore.errors import ConfigError, DataError
 
 from ..errors import DecodeError
@@ -29,7 +30,8 @@ class BaseActionDataset(Dataset):
     parsed (malformed lines and out-of-range labels reported together as `file:line`), and every missing
     media file is reported together in one DataError. `on_decode_error='skip'` replaces a sample whose file
     cannot be decoded by another index (at most `max_decode_retries` times, each logged with the path and
-    counted in `skipped`); 'raise' stops with a DataError naming the file.
+    counted in `skipped`); 'raise' stops with a DataError naming the file. `indices` keeps part of the
+    annotations (the first N, or the listed positions), as mmengine's BaseDataset.
     """
 
     modality = "RGB"
@@ -37,14 +39,20 @@ class BaseActionDataset(Dataset):
     # the workers, so the main process pins it and copies it to the device whole.
     collate_fn = "stack_inputs_collate"
 
-    def __init__(self, ann_file: str, pipeline: Sequence[Any], data_prefix: str | Mapping[str, str] | None = None,
-                 test_mode: bool = False, multi_class: bool = False, num_classes: int | None = None,
+    def __init__(self, ann_file: str | None, pipeline: Sequence[Any],
+                 data_prefix: str | Mapping[str, str] | None = None, test_mode: bool = False,
+                 multi_class: bool = False, num_classes: int | None = None,
                  start_index: int = 0, label_file: str | None = None, on_decode_error: str = "raise",
-                 max_decode_retries: int = 10, delimiter: str | None = None, check_files: bool = True) -> None:
+                 max_decode_retries: int = 10, delimiter: str | None = None, check_files: bool = True,
+                 indices: int | Sequence[int] | None = None) -> None:
         if on_decode_error not in DECODE_ERROR_POLICIES:
             raise ConfigError(f"on_decode_error must be one of {DECODE_ERROR_POLICIES}, got {on_decode_error!r}")
         if max_decode_retries < 0:
             raise ConfigError(f"max_decode_retries must be >= 0, got {max_decode_retries}")
+        if ann_file is None:  # a test-only config whose data comes from the command line (`vidcore infer`)
+            raise ConfigError("ann_file is null, so there are no samples to load: set it to an annotation file "
+                              "(--cfg-options <split>_dataloader.dataset.ann_file=FILE), or give the videos on the "
+                              "command line: vidcore infer CFG CKPT VIDEO...")
         self.ann_file = os.fspath(ann_file)
         self.data_prefix = self._prefix(data_prefix)
         self.test_mode = test_mode
@@ -62,6 +70,8 @@ class BaseActionDataset(Dataset):
             raise ConfigError("multi_class=True needs num_classes (or a label_file) to build multi-hot labels")
         self.pipeline = Compose(pipeline)
         self.records: list[AnnotationRecord] = self.load_records()
+        if indices is not None:  # a subset, as mmengine's BaseDataset: only its files need to exist
+            self.records = [self.records[index] for index in select_indices(len(self.records), indices)]
         if check_files:
             self.check_missing_files()
         self.skipped = 0  # samples replaced because of decode errors, in this process
@@ -109,6 +119,10 @@ class BaseActionDataset(Dataset):
         multi_hot = np.zeros(self.num_classes, dtype=np.float32)
         multi_hot[record.labels] = 1.0
         return multi_hot
+
+    def get_cat_ids(self, index: int) -> list[int]:
+        """The labels of sample `index` (what vidcore's ClassBalancedDataset balances)."""
+        return list(self.records[index].labels)
 
     def get_data_info(self, index: int) -> dict[str, Any]:
         """The pipeline's input for sample `index`: the record's fields, label, start_index and modality."""

@@ -17,17 +17,19 @@ class RawframeDataset(BaseActionDataset):
 
     prefix_key = "img"
 
-    def __init__(self, ann_file: str, pipeline: Sequence[Any], data_prefix: str | Mapping[str, str] | None = None,
+    def __init__(self, ann_file: str | None, pipeline: Sequence[Any],
+                 data_prefix: str | Mapping[str, str] | None = None,
                  filename_tmpl: str = "img_{:05}.jpg", with_offset: bool = False, start_index: int = 1,
                  num_classes: int | None = None, multi_class: bool = False, label_file: str | None = None,
                  test_mode: bool = False, on_decode_error: str = "raise", max_decode_retries: int = 10,
-                 delimiter: str | None = None, check_files: bool = True) -> None:
+                 delimiter: str | None = None, check_files: bool = True,
+                 indices: int | Sequence[int] | None = None) -> None:
         self.filename_tmpl = filename_tmpl
         self.with_offset = with_offset
         super().__init__(ann_file, pipeline, data_prefix=data_prefix, test_mode=test_mode, multi_class=multi_class,
                          num_classes=num_classes, start_index=start_index, label_file=label_file,
                          on_decode_error=on_decode_error, max_decode_retries=max_decode_retries,
-                         delimiter=delimiter, check_files=check_files)
+                         delimiter=delimiter, check_files=check_files, indices=indices)
 
     def load_records(self) -> list[AnnotationRecord]:
         return load_annotations(self.ann_file, self._parse_line, self._parse_json, self.delimiter)

@@ -19,13 +19,14 @@ from ..data_tools.progress import FileProgress
 from .synthetic_patterns import CLASS_SETS, CODEC_EXTENSIONS, encode_video, render_video
 from .video_dataset import VideoDataset
 
-__all__ = ["SyntheticVideoDataset", "ensure_synthetic_videos"]
+__all__ = ["SyntheticVideoDataset", "ensure_synthetic_videos", "folder_name"]
 
 GENERATOR_VERSION = 3  # bump when the drawing changes, so old caches are not reused
 SPLITS = ("train", "val", "test")
 ANNOTATIONS = "annotations.txt"
 CLASSES = "classes.txt"
 PARAMETERS = "params.json"
+README = "README.txt"
 
 
 def ensure_synthetic_videos(params: dict[str, Any], data_root: str | os.PathLike | None = None) -> Path:
@@ -35,8 +36,7 @@ def ensure_synthetic_videos(params: dict[str, Any], data_root: str | os.PathLike
     concurrent processes (DataLoader workers, several ranks) never see a half-written set: the first
     rename wins and the others discard their copy.
     """
-    key = hashlib.sha1(json.dumps({**params, "version": GENERATOR_VERSION}, sort_keys=True).encode()).hexdigest()
-    root = Path(data_root).expanduser() if data_root else Path(cache_dir()) / "synthetic" / key[:16]
+    root = Path(data_root).expanduser() if data_root else Path(cache_dir()) / "synthetic" / folder_name(params)
     if _is_complete(root, params):
         return root
     if root.exists() and any(root.iterdir()) and not _is_complete(root, params):
@@ -61,6 +61,16 @@ def ensure_synthetic_videos(params: dict[str, Any], data_root: str | os.PathLike
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return root
+
+
+def folder_name(params: dict[str, Any]) -> str:
+    """The cache folder of a parameter set, readable and unique: `test-patterns-4classes-40clips-96x72-<hash8>`
+    (split, class set, classes, videos, frame size, then 8 hex digits of the hash of all parameters)."""
+    key = hashlib.sha1(json.dumps({**params, "version": GENERATOR_VERSION}, sort_keys=True).encode()).hexdigest()
+    width, height = params["size"]
+    total = params["num_classes"] * params["videos_per_class"]
+    return (f"{params['split']}-{params.get('class_set', 'patterns')}-{params['num_classes']}classes-{total}clips-"
+            f"{width}x{height}-{key[:8]}")
 
 
 def _is_complete(root: Path, params: dict[str, Any]) -> bool:
@@ -92,14 +102,29 @@ def _generate(folder: Path, params: dict[str, Any], progress: FileProgress) -> N
             progress.advance()
     (folder / ANNOTATIONS).write_text("".join(lines))
     (folder / CLASSES).write_text("".join(f"{name}\n" for name in names))
+    (folder / README).write_text(_readme(params, names))
     (folder / PARAMETERS).write_text(json.dumps({**params, "version": GENERATOR_VERSION}, sort_keys=True))
+
+
+def _readme(params: dict[str, Any], names: Sequence[str]) -> str:
+    """What the folder holds, for someone who finds it in the cache."""
+    width, height = params["size"]
+    return (f"Synthetic {params['split']} videos of vidcore-video's SyntheticVideoDataset (docs/video.md, "
+            "Synthetic dataset).\n\n"
+            f"videos/            {params['videos_per_class']} per class, {width}x{height}, {params['num_frames']} "
+            f"frames at {params['fps']} fps, {params['codec']}\n"
+            f"annotations.txt    one line per video: path label\n"
+            f"classes.txt        the class names, label 0 first: {', '.join(names)}\n"
+            f"params.json        the parameters (seed {params['seed']}); the folder name ends with their hash\n\n"
+            "Generated on first use and reused after; delete the folder to free the space, the next run "
+            "generates it again.\n")
 
 
 class SyntheticVideoDataset(VideoDataset):
     """Generated videos whose class is a moving spatial pattern in random colours (see
-    `synthetic_patterns`). Learnable by a 2D CNN, not by mean colour. Files are cached under
-    `data_root` (default `~/.cache/vidcore/synthetic/<hash of the parameters>`) and reused; each split
-    draws different videos from the same `seed`. `class_set: temporal_order` (opt-in) gives classes that
+    `synthetic_patterns`). Learnable by a 2D CNN, not by mean colour. Files are cached under `data_root`
+    (default `~/.cache/vidcore/synthetic/<split>-<class set>-...-<hash>`, see `folder_name`) and reused; each
+    split draws different videos from the same `seed`. `class_set: temporal_order` (opt-in) gives classes that
     differ only in the direction of their motion, which a model must see frame order to tell apart."""
 
     def __init__(self, pipeline: Sequence[Any], num_classes: int = 4, videos_per_class: int = 16,

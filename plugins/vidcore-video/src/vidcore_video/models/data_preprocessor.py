@@ -55,7 +55,7 @@ class ActionDataPreprocessor(BaseDataPreprocessor):
             self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32).view(shape), persistent=False)
             self.register_buffer("std", torch.tensor(std, dtype=torch.float32).view(shape), persistent=False)
         if isinstance(blending, Mapping):
-            from vidcore.registry import default_registry
+            from vidcore.plugins import default_registry
 
             blending = default_registry().build(blending, "models", key_path=("data_preprocessor", "blending"))
         if blending is not None and not callable(blending):

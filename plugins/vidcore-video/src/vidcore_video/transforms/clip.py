@@ -5,9 +5,22 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 import numpy as np
-from vidcore.errors import ConfigError
+from vidcore.errors import ConfigError, DataError
 
-__all__ = ["as_clip", "pair", "require", "reject_lazy"]
+__all__ = ["ArgumentMismatch", "as_clip", "pair", "require", "reject_lazy"]
+
+
+class ArgumentMismatch(DataError):
+    """A transform's argument does not suit the frames it gets (a crop larger than the frames): a problem of
+    the config, not of the video. `Compose` names the argument's key in the pipeline (`pipeline[3].crop_size`)."""
+
+    def __init__(self, argument: str, message: str) -> None:
+        super().__init__(f"{argument}: {message}")
+        self.argument = argument
+        self.message = message
+
+    def __reduce__(self) -> tuple:  # picklable across DataLoader worker processes
+        return (type(self), (self.argument, self.message))
 
 
 def as_clip(imgs: Any) -> np.ndarray:

@@ -6,6 +6,8 @@ from typing import Any, Callable, Mapping, Sequence
 
 from vidcore.errors import ConfigError, DataError
 
+from .clip import ArgumentMismatch
+
 __all__ = ["Compose"]
 
 
@@ -23,7 +25,7 @@ class Compose:
         self.transforms: list[Callable[[dict], dict]] = []
         for index, transform in enumerate(transforms):
             if isinstance(transform, Mapping):
-                from vidcore.registry import default_registry
+                from vidcore.plugins import default_registry
 
                 transform = default_registry().build(transform, "transforms", key_path=("pipeline", index))
             if not callable(transform):
@@ -32,8 +34,11 @@ class Compose:
             self.transforms.append(transform)
 
     def __call__(self, results: dict) -> dict:
-        for transform in self.transforms:
-            output = transform(results)
+        for index, transform in enumerate(self.transforms):
+            try:
+                output = transform(results)
+            except ArgumentMismatch as exc:
+                raise DataError(f"pipeline[{index}].{exc.argument}: {exc.message}") from None
             if output is None:
                 raise DataError(f"transform {type(transform).__name__} returned None for "
                                 f"{results.get('filename') or results.get('frame_dir') or 'a sample'}")

@@ -9,7 +9,7 @@ from typing import Sequence
 import numpy as np
 from vidcore.errors import DataError
 
-from .clip import as_clip, pair, reject_lazy, require
+from .clip import ArgumentMismatch, as_clip, pair, reject_lazy, require
 
 __all__ = ["RandomCrop", "CenterCrop", "RandomResizedCrop", "MultiScaleCrop", "ThreeCrop", "TenCrop"]
 
@@ -25,10 +25,12 @@ def _apply_crop(results: dict, imgs: np.ndarray, x: int, y: int, w: int, h: int)
     return results
 
 
-def _check_fits(results: dict, name: str, crop_w: int, crop_h: int, img_w: int, img_h: int) -> None:
+def _check_fits(results: dict, name: str, crop_w: int, crop_h: int, img_w: int, img_h: int,
+                argument: str = "crop_size") -> None:
     if crop_w > img_w or crop_h > img_h:
-        raise DataError(f"{_source(results)}: {name} of {crop_w}x{crop_h} does not fit in frames of "
-                        f"{img_w}x{img_h}; resize first")
+        raise ArgumentMismatch(argument, f"{name} crop of {crop_w}x{crop_h} is larger than the frames it gets "
+                                         f"({img_w}x{img_h}, from {_source(results)}); lower {argument} or "
+                                         f"resize the frames before {name}")
 
 
 class RandomCrop:
@@ -42,7 +44,7 @@ class RandomCrop:
     def __call__(self, results: dict) -> dict:
         imgs = as_clip(results["imgs"])
         img_h, img_w = imgs.shape[1:3]
-        _check_fits(results, "RandomCrop", self.size, self.size, img_w, img_h)
+        _check_fits(results, "RandomCrop", self.size, self.size, img_w, img_h, argument="size")
         y = int(np.random.randint(0, img_h - self.size)) if img_h > self.size else 0
         x = int(np.random.randint(0, img_w - self.size)) if img_w > self.size else 0
         return _apply_crop(results, imgs, x, y, self.size, self.size)

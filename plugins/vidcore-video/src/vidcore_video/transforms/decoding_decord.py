@@ -124,7 +124,7 @@ def _decode_with_pyav(path: str, unique: np.ndarray, mode: str, reason: str) -> 
     video = PyAVVideo(path)
     try:
         frames = video.read_accurate(unique) if mode == "accurate" else video.read_keyframes(unique)
-        return assemble_clip(path, frames, np.arange(len(unique)))
+        return assemble_clip(video, unique, frames, np.arange(len(unique)))
     finally:
         video.close()
 

@@ -11,7 +11,6 @@ approximate).
 
 from __future__ import annotations
 
-import bisect
 import os
 import threading
 from typing import Any
@@ -20,7 +19,7 @@ import numpy as np
 
 from ..errors import DecodeError
 from .clip import require
-from .video_probe import check_file, describe_error
+from .video_probe import check_file, describe_error, read_packets
 
 __all__ = ["PyAVInit", "PyAVDecode", "PyAVVideo", "assemble_clip"]
 
@@ -78,17 +77,7 @@ class PyAVVideo:
             raise
 
     def _index_packets(self) -> None:
-        packets = []
-        try:
-            for packet in self.container.demux(self.stream):
-                if packet.size:
-                    packets.append(packet)
-        except Exception as exc:
-            if not packets:
-                raise DecodeError(self.path, f"cannot read packets ({describe_error(exc)})") from None
-            # A truncated file: keep the packets read before the damage, as decord does.
-        if not packets:
-            raise DecodeError(self.path, "video stream has no frames")
+        packets = read_packets(self.path, self.container, self.stream)
         self.packets = packets
         timestamps = [p.pts if p.pts is not None else p.dts for p in packets]
         self.packet_timestamps = timestamps
@@ -161,7 +150,7 @@ class PyAVVideo:
         except Exception as exc:
             if all(frame is None for frame in out):
                 raise DecodeError(self.path, f"decoding failed ({describe_error(exc)})") from None
-            # Damaged data after some good frames: keep what was decoded; the caller fills the gaps.
+            # Damaged data after some good frames: keep what was decoded; `assemble_clip` names the rest.
         finally:
             codec.skip_frame = "DEFAULT"
 
@@ -169,7 +158,7 @@ class PyAVVideo:
         return self.gop_starts[gop + 1] if gop + 1 < len(self.gop_starts) else len(self.packets)
 
     def read_accurate(self, unique: np.ndarray) -> list[np.ndarray | None]:
-        """Frames for sorted unique indices, decoded forward once; None where the file lacks a frame.
+        """Frames for sorted unique indices, decoded forward once; None where a frame does not decode.
 
         Each GOP holding a requested frame is decoded from its keyframe up to the packet of its last requested
         frame; other GOPs are skipped. If frames are missing (an open GOP refers to the previous one, or a
@@ -273,7 +262,7 @@ class PyAVDecode:
                                               f"{int(inds.min())}..{int(inds.max())}")
             unique, inverse = np.unique(inds, return_inverse=True)
             frames = video.read_accurate(unique) if self.mode == "accurate" else video.read_keyframes(unique)
-            results["imgs"] = assemble_clip(video.path, frames, inverse)
+            results["imgs"] = assemble_clip(video, unique, frames, inverse)
         finally:
             video.close()
         results["original_shape"] = results["imgs"].shape[1:3]
@@ -284,14 +273,16 @@ class PyAVDecode:
         return f"PyAVDecode(multi_thread={self.multi_thread}, mode={self.mode!r})"
 
 
-def assemble_clip(path: str, frames: list[np.ndarray | None], inverse: np.ndarray) -> np.ndarray:
-    """One (N, H, W, 3) array in request order; a frame the file lacks repeats the nearest earlier one."""
-    available = [i for i, frame in enumerate(frames) if frame is not None]
-    if not available:
-        raise DecodeError(path, "no frame could be decoded")
-    for slot, frame in enumerate(frames):
-        if frame is None:
-            earlier = bisect.bisect_right(available, slot) - 1
-            frames[slot] = frames[available[max(earlier, 0)]]
+def assemble_clip(video: PyAVVideo, unique: np.ndarray, frames: list[np.ndarray | None],
+                  inverse: np.ndarray) -> np.ndarray:
+    """One (N, H, W, 3) array in request order from the frames decoded for the sorted `unique` indices.
+
+    A frame that did not decode is a DecodeError naming it: repeating a neighbour instead would train on
+    wrong frames without a word (`on_decode_error` decides what happens to the sample)."""
+    missing = [int(unique[slot]) for slot, frame in enumerate(frames) if frame is None]
+    if missing:
+        shown = ", ".join(str(index) for index in missing[:5]) + (", ..." if len(missing) > 5 else "")
+        raise DecodeError(video.path, f"{len(missing)} of {len(frames)} requested frames do not decode (frame "
+                                      f"{shown} of {video.total_frames}): the file is damaged")
     clip = np.stack(frames)
     return clip if len(inverse) == len(frames) and np.array_equal(inverse, np.arange(len(frames))) else clip[inverse]

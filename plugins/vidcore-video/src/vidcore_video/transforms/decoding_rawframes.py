@@ -52,7 +52,13 @@ class RawFrameDecode:
         clip: np.ndarray | None = None
         for slot, index in enumerate(unique):
             path = os.path.join(frame_dir, template.format(int(index) + offset))
-            frame = self._read(path)
+            try:
+                frame = self._read(path)
+            except FileNotFoundError:
+                listed = results.get("total_frames")
+                raise DecodeError(path, "frame file not found" + (
+                    f" (frame {int(index)} of the {listed} its annotation lists for {frame_dir})" if listed else "")
+                ) from None
             if clip is None:
                 clip = np.empty((len(unique),) + frame.shape, dtype=np.uint8)
             elif frame.shape != clip.shape[1:]:
@@ -68,11 +74,10 @@ class RawFrameDecode:
         return results
 
     def _read(self, path: str) -> np.ndarray:
+        """The image at `path` as (H, W, 3) RGB; FileNotFoundError when missing, DecodeError when unreadable."""
         try:
             frame = self._reader_for(path)(path)
-        except FileNotFoundError:
-            raise DecodeError(path, "frame file not found") from None
-        except DecodeError:
+        except (FileNotFoundError, DecodeError):
             raise
         except Exception as exc:
             raise DecodeError(path, f"not a readable image ({describe_error(exc)})") from None

@@ -1,8 +1,7 @@
 """Core subcommands; each module has `add_parser(subparsers)` and a handler taking the parsed args."""
 
-from . import config, new_plugin, plot, plugins, train
+from . import config, plugins, train
 
-CORE_COMMANDS = (train.add_run_parser, train.add_test_parser, plugins.add_parser, config.add_parser,
-                 plot.add_parser, new_plugin.add_parser)
+CORE_COMMANDS = (train.add_run_parser, train.add_test_parser, plugins.add_parser, config.add_parser)
 
 __all__ = ["CORE_COMMANDS"]

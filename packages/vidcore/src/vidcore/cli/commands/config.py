@@ -35,7 +35,11 @@ def check_config(args: argparse.Namespace) -> int:
     from ...config import load_config
     from ...config.check import check_config as check
     from ...errors import ConfigError
+    from ...plugins.manager import get_plugin_manager
+    from ...registry import default_registry
 
+    default_registry().ensure_loaded()
+    get_plugin_manager().warn_failures()  # one line per installed plugin that failed: the config may need it
     cfg = load_config(args.config, args.cfg_options)
     errors, checked = check(cfg)
     if errors:

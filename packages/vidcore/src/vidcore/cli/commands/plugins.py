@@ -19,8 +19,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 def collect() -> list[dict[str, Any]]:
     """One record per plugin distribution: version, status, error, hooks and registered components."""
+    from ...plugins import default_registry
     from ...plugins.manager import get_plugin_manager
-    from ...registry import default_registry, normalize_dist
+    from ...registry import normalize_dist
 
     manager = get_plugin_manager()
     registry = default_registry()

@@ -23,7 +23,8 @@ def add_run_parser(subparsers: argparse._SubParsersAction) -> None:
     earlier_run.add_argument("--overwrite", action="store_true",
                              help="start afresh in a work dir that holds an earlier run's checkpoints, replacing "
                                   "them as this run writes its own (without it such a run is refused)")
-    parser.add_argument("--load-from", metavar="CKPT", help="initialise the model weights from CKPT")
+    parser.add_argument("--load-from", metavar="CKPT",
+                        help="initialise the model weights from CKPT (a file or an http(s) URL, downloaded once)")
     parser.add_argument("--amp", action="store_true",
                         help="automatic mixed precision (float16 on CUDA, bfloat16 on CPU unless "
                              "optim_wrapper.dtype is set)")
@@ -35,7 +36,7 @@ def add_run_parser(subparsers: argparse._SubParsersAction) -> None:
 def add_test_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("test", help="evaluate a checkpoint on the test split")
     add_config_arguments(parser)
-    parser.add_argument("checkpoint", metavar="CKPT", help="checkpoint file")
+    parser.add_argument("checkpoint", metavar="CKPT", help="checkpoint file or http(s) URL (downloaded once)")
     parser.add_argument("--work-dir", help="where logs go")
     parser.add_argument("--dump", metavar="FILE", help="write predictions to FILE (.json or .pkl)")
     parser.set_defaults(handler=test)
@@ -48,8 +49,8 @@ def _load(args: argparse.Namespace) -> tuple[dict[str, Any], Any]:
     config that needs their components fails, with the cause).
     """
     from ...config import load_config
+    from ...plugins import default_registry
     from ...plugins.manager import get_plugin_manager
-    from ...registry import default_registry
 
     default_registry().ensure_loaded()
     get_plugin_manager().warn_failures()
@@ -98,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
     with Runner(cfg, filename=config.filename, locate=_locate(config, args)) as runner:
         runner.overwrite = args.overwrite
         runner.train()
+        if runner.training_complete:  # resumed a finished run: the runner said so in one line; nothing ran
+            return 0
         test_metrics = runner.test() if runner.test_loop_configured else None
         for line in run_summary(runner, time.monotonic() - started, test_metrics):
             runner.logger.info(line)
@@ -105,10 +108,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def test(args: argparse.Namespace) -> int:
+    from ...checkpoint_url import is_url
     from ...errors import CheckpointError, ConfigError
     from ...evaluation.dump_results import DUMP_SUFFIXES
 
-    if not os.path.isfile(args.checkpoint):
+    if not is_url(args.checkpoint) and not os.path.isfile(args.checkpoint):
         raise CheckpointError(f"{args.checkpoint}: checkpoint file not found")
     if args.dump and os.path.splitext(args.dump)[1].lower() not in DUMP_SUFFIXES:
         raise ConfigError(f"--dump {args.dump}: expected a .json or .pkl file name")

@@ -10,8 +10,10 @@ from .param_scheduler import (
     CosineAnnealingParamScheduler,
     CosineRestartParamScheduler,
     ExponentialParamScheduler,
+    ExponentialWarmupParamScheduler,
     LinearParamScheduler,
     MultiStepParamScheduler,
+    OneCycleParamScheduler,
     PolyParamScheduler,
     StepParamScheduler,
 )
@@ -25,6 +27,8 @@ __all__ = [
     "CosineAnnealingLR",
     "CosineRestartLR",
     "PolyLR",
+    "ExponentialWarmupLR",
+    "OneCycleLR",
 ]
 
 
@@ -52,7 +56,7 @@ class StepLR(StepParamScheduler):
     param_name = "lr"
 
     def __init__(self, optimizer: Any, step_size: int, gamma: float = 0.1, min_lr: float | None = None,
-                 begin: int = 0, end: int = INF, by_epoch: bool = True, convert_to_iter_based: bool = False,
+                 begin: float = 0, end: float = INF, by_epoch: bool = True, convert_to_iter_based: bool = False,
                  epoch_length: int | None = None) -> None:
         super().__init__(optimizer, step_size, gamma=gamma, min_value=min_lr, begin=begin, end=end,
                          by_epoch=by_epoch, convert_to_iter_based=convert_to_iter_based, epoch_length=epoch_length)
@@ -64,7 +68,7 @@ class MultiStepLR(MultiStepParamScheduler):
     param_name = "lr"
 
     def __init__(self, optimizer: Any, milestones: Sequence[int], gamma: float = 0.1, min_lr: float | None = None,
-                 begin: int = 0, end: int = INF, by_epoch: bool = True, convert_to_iter_based: bool = False,
+                 begin: float = 0, end: float = INF, by_epoch: bool = True, convert_to_iter_based: bool = False,
                  epoch_length: int | None = None) -> None:
         super().__init__(optimizer, milestones, gamma=gamma, min_value=min_lr, begin=begin, end=end,
                          by_epoch=by_epoch, convert_to_iter_based=convert_to_iter_based, epoch_length=epoch_length)
@@ -84,5 +88,19 @@ class CosineRestartLR(CosineRestartParamScheduler):
 
 class PolyLR(PolyParamScheduler):
     """Polynomial decay of the learning rate to `eta_min`."""
+
+    param_name = "lr"
+
+
+class ExponentialWarmupLR(ExponentialWarmupParamScheduler):
+    """Exponential warmup: the learning rate grows geometrically from `start_factor` x lr to lr over the window
+    (mmcv's `warmup='exp'`)."""
+
+    param_name = "lr"
+
+
+class OneCycleLR(OneCycleParamScheduler):
+    """The 1cycle learning-rate policy (`eta_max`, `total_steps`, `pct_start`, `anneal_strategy`, `div_factor`,
+    `final_div_factor`, `three_phase`), as mmengine's OneCycleLR."""
 
     param_name = "lr"

@@ -52,7 +52,7 @@ class StepMomentum(StepParamScheduler):
     param_name = "momentum"
 
     def __init__(self, optimizer: Any, step_size: int, gamma: float = 0.1, min_momentum: float | None = None,
-                 begin: int = 0, end: int = INF, by_epoch: bool = True, convert_to_iter_based: bool = False,
+                 begin: float = 0, end: float = INF, by_epoch: bool = True, convert_to_iter_based: bool = False,
                  epoch_length: int | None = None) -> None:
         super().__init__(optimizer, step_size, gamma=gamma, min_value=min_momentum, begin=begin, end=end,
                          by_epoch=by_epoch, convert_to_iter_based=convert_to_iter_based, epoch_length=epoch_length)
@@ -64,7 +64,7 @@ class MultiStepMomentum(MultiStepParamScheduler):
     param_name = "momentum"
 
     def __init__(self, optimizer: Any, milestones: Sequence[int], gamma: float = 0.1, min_momentum: float | None = None,
-                 begin: int = 0, end: int = INF, by_epoch: bool = True, convert_to_iter_based: bool = False,
+                 begin: float = 0, end: float = INF, by_epoch: bool = True, convert_to_iter_based: bool = False,
                  epoch_length: int | None = None) -> None:
         super().__init__(optimizer, milestones, gamma=gamma, min_value=min_momentum, begin=begin, end=end,
                          by_epoch=by_epoch, convert_to_iter_based=convert_to_iter_based, epoch_length=epoch_length)
