@@ -22,6 +22,8 @@ kill landed mid-write).
   their kill or signal landed (each campaign's last attempt usually);
 - `runs_compared`, `mismatches`: campaigns whose final checkpoint (model, EMA, optimizer, schedulers, loop
   position, RNG states, best score) was compared with the uninterrupted run's, and how many differed;
+- `work_dirs_copied_or_moved`: in every third campaign the work dir is copied after the first stop (training
+  goes on in the copy; the original must stay byte for byte as it was) and moved after the second;
 - `damaged_last_checkpoint`, `fallbacks`, `temp_files_left`, `problems`: must all be 0 / empty. A resume
   that fails instead of continuing ends the benchmark with its output.
 
@@ -169,11 +171,12 @@ def checkpoint_temp_files(work_dir: Path) -> list[str]:
 def resumable_iteration(work_dir: Path) -> int:
     """The iteration of the checkpoint `last_checkpoint` names (0 when there is none); raises if it is damaged."""
     from vidcore.checkpoint import load_checkpoint
+    from vidcore.hooks.checkpoint_hook import read_last_checkpoint
 
-    record = work_dir / "last_checkpoint"
-    if not record.is_file():
-        return 0
-    return int(load_checkpoint(record.read_text().strip())["loop"]["iter"])
+    path, problem = read_last_checkpoint(work_dir)
+    if path is None and problem:
+        raise ValueError(problem)
+    return 0 if path is None else int(load_checkpoint(path)["loop"]["iter"])
 
 
 def run_to_completion(config: Path, work_dir: Path, *args: str) -> Run:
@@ -264,6 +267,7 @@ class CampaignResult:
     damaged_last_checkpoint: int = 0
     fallbacks: int = 0
     temp_files_left: int = 0
+    relocated: int = 0  # times the work dir was copied or moved between attempts
     problems: list[str] = field(default_factory=list)
     differences: list[str] = field(default_factory=list)
 
@@ -286,18 +290,22 @@ def finish(run: Run) -> None:
 
 
 def campaign(root: Path, kind: str, modes: list[str], rng: random.Random, reference: Path,
-             step: int | None = None, reference_ready: Callable[[], Any] = lambda: None) -> CampaignResult:
+             step: int | None = None, reference_ready: Callable[[], Any] = lambda: None,
+             relocations: tuple[str, ...] = ()) -> CampaignResult:
     """Train `kind` ('epoch' or 'iter') from scratch with one attempt per mode in `modes` (see kill_once),
     each stopped at a random iteration at most `step` after the last checkpoint (default: anywhere in what
     remains), until training completes (then the rest of `modes` is left unused: see `attempts`); finish
     with a plain `--resume` and compare with `reference` (the work dir of `train_reference`), including
     the checkpoints that SIGINT/SIGTERM stops wrote (copied aside when written: resumed runs may replace them).
-    `reference_ready` is called before the comparisons (the reference may still be training meanwhile)."""
+    `reference_ready` is called before the comparisons (the reference may still be training meanwhile).
+    `relocations[i]`, after the i-th stop: 'copy' (training goes on in a copy of the work dir; the original must
+    stay byte for byte as it was) or 'move' (the work dir is renamed and training goes on there)."""
     config = write_project(root, kind)
     max_iters = MAX_ITERS[kind]
     work_dir = root / "killed"
     result = CampaignResult(kind)
-    compare: list[tuple[str, Path]] = [(f"iter_{max_iters}.pth", work_dir / f"iter_{max_iters}.pth")]
+    compare: list[tuple[str, Path]] = []
+    originals: list[tuple[Path, dict[str, str]]] = []  # copied work dirs and their files, to find unchanged
     for mode in modes:
         done = resumable_iteration(work_dir)
         signal_stop = mode in ("sigterm", "sigint")
@@ -328,13 +336,41 @@ def campaign(root: Path, kind: str, modes: list[str], rng: random.Random, refere
         except Exception as exc:  # what --resume would pick up must load
             result.damaged_last_checkpoint += 1
             result.problems.append(f"after a {mode} stop, last_checkpoint names a damaged file: {exc}")
+        stops = result.kills + result.signal_stops
+        if stops <= len(relocations):
+            work_dir = relocate(work_dir, relocations[stops - 1], originals)
+            result.relocated += 1
     final = run_to_completion(config, work_dir, "--resume")
+    compare.insert(0, (f"iter_{max_iters}.pth", work_dir / f"iter_{max_iters}.pth"))
+    for folder, files in originals:
+        if file_digests(folder) != files:
+            result.problems.append(f"{folder}: changed after training went on in a copy of it")
     result.fallbacks += "resuming from the previous good checkpoint" in final.output
     result.temp_files_left = len(checkpoint_temp_files(work_dir))
     reference_ready()
     for name, path in compare:
         result.differences += compare_checkpoints(reference / name, path)
     return result
+
+
+def relocate(work_dir: Path, how: str, originals: list[tuple[Path, dict[str, str]]]) -> Path:
+    """Copy or move `work_dir` next to itself; returns where training goes on. A copied original and its files
+    are added to `originals`."""
+    target = work_dir.with_name(f"{work_dir.name}_{how}")
+    if how == "copy":
+        shutil.copytree(work_dir, target)
+        originals.append((work_dir, file_digests(work_dir)))
+    else:
+        work_dir.rename(target)
+    return target
+
+
+def file_digests(folder: Path) -> dict[str, str]:
+    """sha256 of every file under `folder`, by relative path."""
+    import hashlib
+
+    return {str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
+            for path in sorted(folder.rglob("*")) if path.is_file()}
 
 
 def compare_checkpoints(left: Path, right: Path) -> list[str]:
@@ -381,7 +417,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         references = {kind: train_reference(Path(folder) / f"reference_{kind}", kind)[0] for kind in CONFIGS}
         while modes:
             kind = ("epoch", "iter")[len(results) % 2]
-            result = campaign(Path(folder) / f"campaign_{len(results)}", kind, modes, rng, references[kind])
+            relocations = ("copy", "move") if len(results) % 3 == 2 else ()  # every third campaign
+            result = campaign(Path(folder) / f"campaign_{len(results)}", kind, modes, rng, references[kind],
+                              relocations=relocations)
             modes = modes[max(result.attempts, 1):]
             results.append(result)
     report = {
@@ -391,6 +429,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "attempts": sum(result.attempts for result in results),
         "finished_before_the_stop": sum(result.finished_first for result in results),
         "runs_compared": len(results),
+        "work_dirs_copied_or_moved": sum(result.relocated for result in results),
         "mismatches": sum(bool(result.differences) for result in results),
         "damaged_last_checkpoint": sum(result.damaged_last_checkpoint for result in results),
         "fallbacks": sum(result.fallbacks for result in results),

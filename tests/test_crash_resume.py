@@ -52,6 +52,19 @@ def test_kills_mid_write_and_at_random_and_sigterm_lose_nothing(tmp_path: Path):
     assert result.differences == [], "the resumed run does not equal the uninterrupted one"
 
 
+def test_a_copied_then_moved_work_dir_resumes_exactly_and_the_original_is_left_alone(tmp_path: Path):
+    reference, run = crash.train_reference(tmp_path / "reference", "iter", wait=False)
+    try:
+        result = crash.campaign(tmp_path / "campaign", "iter", ["mid_write", "random"], random.Random(16), reference,
+                                step=4, reference_ready=lambda: crash.finish(run), relocations=("copy", "move"))
+    finally:
+        run.send(signal.SIGKILL)
+    assert result.kills == 2 and result.relocated == 2, result
+    assert result.problems == [], "the original of the copied work dir changed"
+    assert result.damaged_last_checkpoint == 0 and result.fallbacks == 0
+    assert result.differences == [], "the resumed run does not equal the uninterrupted one"
+
+
 # --- in-process: what a kill or signal leaves behind, and how resume deals with it --------------------------
 CFG = {
     "train_cfg": {"type": "EpochBasedTrainLoop", "max_epochs": 2},

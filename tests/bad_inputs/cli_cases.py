@@ -43,9 +43,9 @@ def vidcore(*args: str | Path, cwd: Path, env: dict[str, str] | None = None, tim
 
 
 def snapshot(folder: Path) -> dict[str, str]:
-    """sha256 of every file under `folder`, by relative path."""
+    """sha256 of every file under `folder`, by relative path (not the work-dir lock: each run notes itself there)."""
     return {str(path.relative_to(folder)): hashlib.sha256(path.read_bytes()).hexdigest()
-            for path in sorted(folder.rglob("*")) if path.is_file()}
+            for path in sorted(folder.rglob("*")) if path.is_file() and path.name != ".vidcore.lock"}
 
 
 def assert_user_error(result: CliResult, *fragments: str) -> str:

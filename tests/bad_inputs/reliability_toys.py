@@ -7,6 +7,8 @@ the default registry. Subprocesses need this folder and packages/vidcore/tests/r
 
 `VIDCORE_TEST_FSYNC_DELAY=<seconds>` makes `os.fsync` of a temp file (`*.tmp`) sleep first, as a slow disk
 would: a kill then often lands between a checkpoint's write and its rename (the crash harness relies on it).
+`VIDCORE_TEST_SWALLOW_SIGINT=1` makes importing this module interrupt itself with SIGINT inside a `try` that
+swallows every exception, as start-up code that catches too much would (the CLI must still stop).
 """
 
 from __future__ import annotations
@@ -180,5 +182,16 @@ def register() -> None:
         vidcore.register("hooks", hook.__name__)(hook)
 
 
+def _swallowed_sigint_from_env() -> None:
+    if os.environ.get("VIDCORE_TEST_SWALLOW_SIGINT") != "1":
+        return
+    try:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(1)  # the handler runs here
+    except BaseException:  # noqa: BLE001 - on purpose: code that swallows the interrupt
+        pass
+
+
 register()
 _slow_fsync_from_env()
+_swallowed_sigint_from_env()

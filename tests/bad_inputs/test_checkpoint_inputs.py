@@ -43,7 +43,8 @@ def test_testing_another_models_checkpoint(project: Path, other_model_checkpoint
 def test_load_from_a_checkpoint_where_nothing_fits(project: Path):
     torch.save({"state_dict": {"encoder.proj.weight": torch.zeros(3, 3)}}, project / "unrelated.pth")
     before = snapshot(project / "work_dir")
-    result = vidcore("run", "toy.yaml", "--work-dir", "work_dir", "--load-from", "unrelated.pth", cwd=project)
+    result = vidcore("run", "toy.yaml", "--work-dir", "work_dir", "--load-from", "unrelated.pth",
+                     "--overwrite", cwd=project)
     assert_user_error(result, "unrelated.pth: no weight in it fits ToyModel: ",
                       "not in the model (1): encoder.proj.weight")
     assert_kept(project / "work_dir", before, replaced=("toy.yaml",))
@@ -57,7 +58,7 @@ def test_corrupt_checkpoint_file(project: Path, damage: str, use: str):
     (project / "toy.yaml").write_text(TOY_CONFIG + TEST_SPLIT)
     before = snapshot(project / "work_dir")
     args = {"resume": ("run", "toy.yaml", "--resume", "bad.pth"), "load_from": ("run", "toy.yaml", "--load-from",
-            "bad.pth"), "test": ("test", "toy.yaml", "bad.pth")}[use]
+            "bad.pth", "--overwrite"), "test": ("test", "toy.yaml", "bad.pth")}[use]
     result = vidcore(*args, "--work-dir", "work_dir", cwd=project)
     assert_user_error(result, "bad.pth: not a readable checkpoint, ")
     assert_kept(project / "work_dir", before, replaced=("toy.yaml",))
@@ -81,7 +82,7 @@ def test_damaged_newest_checkpoint_in_the_work_dir_is_skipped_with_a_warning(pro
 def test_work_dir_that_cannot_be_written(project: Path):
     (project / "afile").write_text("a regular file, so afile/sub cannot be a folder (even for root)\n")
     result = vidcore("run", "toy.yaml", "--work-dir", "afile/sub", cwd=project)
-    assert_user_error(result, "--work-dir: work_dir: cannot write to afile/sub (Not a directory: afile/sub/")
+    assert_user_error(result, "--work-dir: work_dir: cannot write to afile/sub (Not a directory: afile/sub")
     assert (project / "afile").read_text().startswith("a regular file")
     result = vidcore("run", "toy.yaml", "--cfg-options", "work_dir=afile/sub", cwd=project)
     assert_user_error(result, "--cfg-options: work_dir: cannot write to afile/sub (Not a directory")

@@ -64,7 +64,7 @@ def run_tsn(project: Path, videos: Path, lines: list[str], *options: str, backen
     (project / "tsn.yaml").write_text(TSN.format(ann="ann.txt", videos=videos, backend=backend, workers=workers,
                                                  on_error=on_error))
     before = snapshot(project / "work_dir")
-    result = vidcore("run", "tsn.yaml", "--work-dir", "work_dir", *options, cwd=project, env=ENV)
+    result = vidcore("run", "tsn.yaml", "--work-dir", "work_dir", "--overwrite", *options, cwd=project, env=ENV)
     return result, before
 
 
@@ -151,5 +151,5 @@ def test_a_bad_file_removed_by_the_user_mid_run_is_reported(project: Path, video
                                                  on_error="raise")
                                       + "custom_imports: {imports: [reliability_toys]}\n"
                                       + "custom_hooks: [{type: RemoveFileHook, path: " + str(gone / "v0.mp4") + "}]\n")
-    result = vidcore("run", "tsn.yaml", "--work-dir", "work_dir", cwd=project, env=ENV)
+    result = vidcore("run", "tsn.yaml", "--work-dir", "work_dir", "--overwrite", cwd=project, env=ENV)
     assert_user_error(result, f"cannot decode {gone}/v0.mp4")

@@ -60,7 +60,7 @@ def test_bom_annotation_list_and_a_crop_larger_than_the_frames(project: Path, vi
     (project / "tsn.yaml").write_text(TSN.format(ann="ann.txt", videos=videos, backend="PyAV", workers=0,
                                                  on_error="raise"))
     before = snapshot(project / "work_dir")
-    result = vidcore("run", "tsn.yaml", "--work-dir", "work_dir", "--cfg-options",
+    result = vidcore("run", "tsn.yaml", "--work-dir", "work_dir", "--overwrite", "--cfg-options",
                      "train_dataloader.dataset.pipeline.3={type: CenterCrop, crop_size: 64}", cwd=project, env=ENV)
     assert_user_error(result, "pipeline[3].crop_size: CenterCrop crop of 64x64 is larger than the frames it gets "
                               f"(32x32, from {videos}/v", "); lower crop_size or resize the frames before CenterCrop")

@@ -76,7 +76,8 @@ def test_one_run_reaches_every_backend(tmp_path: Path, read_run) -> None:
     assert previews == ["val_iter000004_batch0000.png", "val_iter000004_batch0001.png",
                         "val_iter000008_batch0000.png", "val_iter000008_batch0001.png"]
     with Image.open(tmp_path / "work" / "vis" / previews[0]) as image:
-        assert image.size == (4 * 8, 2 * (8 + 18 + 2))  # 4 frames of 8 px; 2 samples with captions
+        width, height = image.size  # 4 frames of 8 px per row; 2 samples, each with its (wrapped) caption
+        assert width >= 4 * 8 and height >= 2 * (8 + 18)
 
     plotted = run_vidcore("plot", tmp_path / "work", "--keys", "loss", "acc/top1", "--out", tmp_path / "c.png")
     assert plotted.returncode == 0, str(plotted)
@@ -100,7 +101,7 @@ def test_a_crash_leaves_a_finished_failed_run_with_everything_logged_before_it(t
     assert [event.step for event in events.Scalars("train/loss")] == [2, 4, 6]
 
 
-def test_a_backend_whose_distribution_is_missing_names_the_pip_install(tmp_path: Path) -> None:
+def test_a_backend_whose_distribution_is_left_out_says_how_to_bring_it_back(tmp_path: Path) -> None:
     config = write_config(tmp_path)
     result = run_vidcore("run", config, env={"VIDCORE_DISABLE_PLUGINS": "vidcore-wandb"}, pythonpath=[TOYS],
                          cwd=tmp_path, timeout=300)
@@ -109,5 +110,6 @@ def test_a_backend_whose_distribution_is_missing_names_the_pip_install(tmp_path:
     (error,) = [line for line in result.stderr.splitlines() if line.startswith("vidcore: error:")]
     assert "visualizer.vis_backends[2].type" in error
     assert "unknown vis_backends type 'WandbVisBackend'" in error
-    assert "pip install ./plugins/vidcore-wandb (from the root of the vidcore repository)" in error
+    # installed but left out: the fix is the environment variable (a missing one gets the install line)
+    assert "vidcore-wandb, which is installed but left out by VIDCORE_DISABLE_PLUGINS" in error
     assert not list((tmp_path / "work").rglob("*.pth"))  # it failed before training

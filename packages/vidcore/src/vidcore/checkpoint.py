@@ -13,7 +13,7 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any, BinaryIO, Callable, Mapping, Sequence
 
 import torch
 from torch import nn
@@ -21,7 +21,7 @@ from torch import nn
 from .errors import CheckpointError
 
 __all__ = ["save_checkpoint", "load_checkpoint", "load_state_dict", "LoadReport", "DEFAULT_REVISE_KEYS",
-           "is_temp_file", "remove_temp_files"]
+           "is_temp_file", "remove_temp_files", "write_atomically"]
 
 # Keys saved from a DistributedDataParallel model start with `module.`; strip it by default.
 DEFAULT_REVISE_KEYS: tuple[tuple[str, str], ...] = ((r"^module\.", ""),)
@@ -33,14 +33,32 @@ def save_checkpoint(checkpoint: Mapping[str, Any], path: str | os.PathLike[str])
     """Write `checkpoint` to `path` atomically: a temp file in the same folder, fsync, then rename.
 
     A crash or a full disk leaves either the old file or the new one, never a truncated file; a process
-    killed while writing leaves at most a temp file `.<name>.<random>.tmp` (see `remove_temp_files`).
+    killed while writing leaves at most a temp file `.<name>.<random>.tmp` (see `remove_temp_files`). A
+    write that fails (disk full, quota, I/O error) raises the OSError, not torch's wrapping of it.
     """
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+    def write(file: BinaryIO) -> None:
+        writer = _RecordingWriter(file)
+        try:
+            torch.save(dict(checkpoint), writer)
+        except RuntimeError:
+            if writer.error is not None:  # torch turns the file's OSError into a RuntimeError
+                raise writer.error from None
+            raise
+
+    write_atomically(path, write)
+
+
+def write_atomically(path: str | os.PathLike[str], write: Callable[[BinaryIO], None]) -> None:
+    """Write `path` through `write(file)`: into a temp file `.<name>.<random>.tmp` of the same folder, flushed
+    and fsynced, renamed over `path`, and the folder fsynced. On any failure the temp file is removed and
+    `path` is as it was."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
     handle, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=_TEMP_SUFFIX, dir=target.parent)
     try:
         with os.fdopen(handle, "wb") as file:
-            torch.save(dict(checkpoint), file)
+            write(file)
             file.flush()
             os.fsync(file.fileno())
         os.replace(temp_name, target)
@@ -49,6 +67,24 @@ def save_checkpoint(checkpoint: Mapping[str, Any], path: str | os.PathLike[str])
             os.unlink(temp_name)
         raise
     _fsync_directory(target.parent)
+
+
+class _RecordingWriter:
+    """A file for `torch.save` that remembers the OSError of a failed write (torch reports only its own error)."""
+
+    def __init__(self, file: Any) -> None:
+        self.file = file
+        self.error: OSError | None = None
+
+    def write(self, data: Any) -> int:
+        try:
+            return self.file.write(data)
+        except OSError as exc:
+            self.error = exc
+            raise
+
+    def flush(self) -> None:
+        self.file.flush()
 
 
 def is_temp_file(name: str) -> bool:

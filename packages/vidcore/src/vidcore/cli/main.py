@@ -6,12 +6,14 @@ import argparse
 import os
 import re
 import sys
-from collections.abc import Sequence
-from typing import Any, NoReturn
 
-from .. import __version__
+from .. import __version__, interrupts
 from ..errors import VidcoreError
-from .commands import CORE_COMMANDS
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing: the CLI starts faster
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from typing import Any, NoReturn
 
 __all__ = ["main", "build_parser", "one_line", "USER_ERROR_EXIT", "DISTRIBUTED_FAILURE_EXIT"]
 
@@ -53,6 +55,8 @@ def _did_you_mean(message: str) -> str:
 
 def build_parser(strict_plugins: bool = False, plugin_commands: bool = True) -> argparse.ArgumentParser:
     """The full parser; `plugin_commands=False` leaves out plugin subcommands (and loads no plugin)."""
+    from .commands import CORE_COMMANDS
+
     parser = _Parser(
         prog="vidcore",
         description="Train, test and inspect video-understanding models from YAML configs.",
@@ -73,7 +77,27 @@ def build_parser(strict_plugins: bool = False, plugin_commands: bool = True) -> 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    arguments = list(sys.argv[1:] if argv is None else argv)
+    """Run one command; the exit status. SIGINT is handled from here on, before any heavy import (docs/reliability.md:
+    an interrupt at any moment ends the command with one line and status 130)."""
+    restore = interrupts.install()
+    try:
+        try:
+            status = _run(list(sys.argv[1:] if argv is None else argv))
+        except KeyboardInterrupt:  # a second Ctrl-C while the first one's line was being written
+            return 130
+        if interrupts.pending() and status == 0:  # swallowed by code that ignored it: still honoured
+            status = _interrupted()
+        return status
+    finally:
+        restore()
+        interrupts.clear()
+
+
+def _interrupted() -> int:
+    return _fail("vidcore: interrupted", 130)
+
+
+def _run(arguments: list[str]) -> int:
     debug = "--debug" in arguments
     try:
         if arguments in ([], ["-h"], ["--help"]):
@@ -89,6 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return USER_ERROR_EXIT if args.command is None and arguments else 0
         return int(handler(args) or 0)
     except VidcoreError as exc:
+        if interrupts.pending() and not debug:  # an error caused by the interrupt (e.g. a half-done import)
+            return _interrupted()
         if debug:
             import traceback
 
@@ -104,6 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except Exception as exc:
+        if interrupts.pending() and not debug:
+            return _interrupted()
         if debug or not _is_distributed_failure(exc):
             import traceback
 

@@ -7,27 +7,77 @@ import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Mapping
 
-from ..checkpoint import remove_temp_files
+from ..checkpoint import remove_temp_files, write_atomically
 from .hook import Hook
 from .metric_rule import is_better, pick_metric, resolve_rule, rule_problems
 
 if TYPE_CHECKING:
     from ..runner import Runner
 
-__all__ = ["CheckpointHook", "LAST_CHECKPOINT_FILE", "write_last_checkpoint"]
+__all__ = ["CheckpointHook", "LAST_CHECKPOINT_FILE", "write_last_checkpoint", "read_last_checkpoint"]
 
 LAST_CHECKPOINT_FILE = "last_checkpoint"
+_MAX_RECORD_BYTES = 4096
 
 
 def write_last_checkpoint(work_dir: str | os.PathLike[str], checkpoint_path: str | os.PathLike[str]) -> None:
-    """Record the newest checkpoint in `<work_dir>/last_checkpoint` (what `resume: true` reads), atomically."""
-    target = Path(work_dir) / LAST_CHECKPOINT_FILE
-    temporary = target.with_name(f".{LAST_CHECKPOINT_FILE}.tmp")
-    with open(temporary, "w", encoding="utf-8") as file:
-        file.write(str(Path(checkpoint_path).resolve()))
-        file.flush()
-        os.fsync(file.fileno())
-    os.replace(temporary, target)
+    """Record the newest checkpoint in `<work_dir>/last_checkpoint` (what `resume: true` reads), atomically.
+
+    The record is relative to the work dir when the checkpoint is inside it, so a copied or moved work dir
+    resumes from its own file; a checkpoint elsewhere (`out_dir`) is recorded by its absolute path.
+    """
+    record = _relative_to(Path(checkpoint_path), Path(work_dir)).encode("utf-8")
+    write_atomically(Path(work_dir) / LAST_CHECKPOINT_FILE, lambda file: file.write(record))
+
+
+def read_last_checkpoint(work_dir: str | os.PathLike[str],
+                         checkpoint_dir: str | os.PathLike[str] | None = None) -> tuple[Path | None, str | None]:
+    """The checkpoint `<work_dir>/last_checkpoint` names, resolved against the current `work_dir`, and a note.
+
+    Returns `(None, None)` without a record, `(None, why)` when the record is damaged (not a small text file
+    naming a path), else `(path, note)`. A relative record is joined to `work_dir`. An absolute one (written
+    before records were relative, or for an `out_dir`) is used as it is when it lies in `work_dir` or in
+    `checkpoint_dir` (where this run writes checkpoints); otherwise it names another work dir (this one was
+    copied or moved) and the file of the same name in `checkpoint_dir` is used instead, with a note.
+    """
+    folder = Path(work_dir)
+    record = folder / LAST_CHECKPOINT_FILE
+    if not os.path.lexists(record):
+        return None, None
+    if not record.is_file():
+        return None, f"{record} is not a file"
+    try:
+        with open(record, "rb") as file:
+            data = file.read(_MAX_RECORD_BYTES + 1)
+        text = data.decode("utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, f"{record} is not readable text ({getattr(exc, 'strerror', None) or exc})"
+    if not text:
+        return None, f"{record} is empty"
+    if len(data) > _MAX_RECORD_BYTES or "\n" in text or "\0" in text or not text.isprintable():
+        return None, f"{record} does not hold a checkpoint path"
+    named = Path(text)
+    if not named.is_absolute():
+        return folder / named, None
+    own = Path(checkpoint_dir) if checkpoint_dir is not None else folder
+    if _inside(named, folder) or _inside(named, own):
+        return named, None
+    mapped = own / named.name
+    return mapped, f"{record} names {named}, outside this work dir (copied or moved?); using {mapped}"
+
+
+def _relative_to(path: Path, folder: Path) -> str:
+    """`path` relative to `folder` when it lies inside it, else absolute."""
+    absolute, base = path.resolve(), folder.resolve()
+    return str(absolute.relative_to(base)) if _inside(absolute, base) else str(absolute)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
 
 
 class CheckpointHook(Hook):
@@ -67,31 +117,43 @@ class CheckpointHook(Hook):
         self.save_begin = save_begin
         self.best_score: float | None = None
         self.best_metric: str | None = None
-        self.best_path: str | None = None
+        self._best_name: str | None = None  # file name in the checkpoint folder
         self.best_at: str | None = None  # "epoch 12" or "iteration 3000"
-        self._kept: list[str] = []
+        self._kept: list[str] = []  # file names in the checkpoint folder, oldest first
         self._pending: str | None = None
         self._best_due = False
         self._directory = Path(".")
         self._counts_epochs = True
 
+    @property
+    def best_path(self) -> str | None:
+        """The best checkpoint's path (in the checkpoint folder of this run), None before the first one."""
+        return str(self._directory / self._best_name) if self._best_name else None
+
+    def checkpoint_dir(self, work_dir: str | os.PathLike[str]) -> Path:
+        """Where checkpoints of a run with this `work_dir` go: the work dir, or `<out_dir>/<work dir name>`."""
+        return Path(self.out_dir) / Path(work_dir).name if self.out_dir else Path(work_dir)
+
     # --- state carried across resume -----------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
-        return {"best_score": self.best_score, "best_metric": self.best_metric, "best_path": self.best_path,
+        """File names only (relative to the checkpoint folder): a copied or moved work dir keeps its own files."""
+        return {"best_score": self.best_score, "best_metric": self.best_metric, "best_path": self._best_name,
                 "best_at": self.best_at, "kept": list(self._kept)}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.best_score = state.get("best_score")
         self.best_metric = state.get("best_metric")
-        self.best_path = state.get("best_path")
         self.best_at = state.get("best_at")
-        self._kept = list(state.get("kept", []))
+        # older checkpoints hold absolute paths: only the file name counts, in this run's checkpoint folder
+        best = state.get("best_path")
+        self._best_name = _file_name(best) if best else None
+        self._kept = [name for name in map(_file_name, state.get("kept") or []) if name]
 
     # --- when to save --------------------------------------------------------------------------------
     def before_train(self, runner: Runner) -> None:
         self._counts_epochs = runner.train_loop.by_epoch if self.by_epoch is None else self.by_epoch
         work_dir = Path(runner.work_dir)
-        self._directory = Path(self.out_dir) / work_dir.name if self.out_dir else work_dir
+        self._directory = self.checkpoint_dir(work_dir)
         if self.save_best and runner.val_loop is None:
             runner.logger.warning("checkpoint: save_best is set but no validation is configured; "
                                   "no best checkpoint will be written")
@@ -152,7 +214,7 @@ class CheckpointHook(Hook):
             label = f"epoch_{runner.epoch}" if self._counts_epochs else f"iter_{runner.iter}"
             self.best_at = f"epoch {runner.epoch}" if self._counts_epochs else f"iteration {runner.iter}"
             metric = re.sub(r"[^\w.-]+", "_", self.best_metric or "metric")
-            self.best_path = str(self._directory / f"best_{metric}_{label}.pth")
+            self._best_name = f"best_{metric}_{label}.pth"
         if pending:
             self._write(runner, pending)
         if not best_due:
@@ -169,8 +231,8 @@ class CheckpointHook(Hook):
     # --- writing -------------------------------------------------------------------------------------
     def _write(self, runner: Runner, filename: str) -> Path:
         path = self._directory / filename
-        if str(path) not in self._kept:
-            self._kept.append(str(path))
+        if filename not in self._kept:
+            self._kept.append(filename)
         runner.save_checkpoint(path, self.save_optimizer, self.save_param_scheduler)
         runner.record_last_checkpoint(path)
         if runner.is_main_process:
@@ -182,7 +244,12 @@ class CheckpointHook(Hook):
         if self.max_keep_ckpts <= 0:
             return
         while len(self._kept) > self.max_keep_ckpts:
-            old = self._kept.pop(0)
+            old = self._directory / self._kept.pop(0)
             if os.path.exists(old):
                 os.unlink(old)
 
+
+def _file_name(recorded: Any) -> str | None:
+    """The file name of a recorded checkpoint path (None for anything that is not a usable name)."""
+    name = Path(str(recorded)).name if isinstance(recorded, (str, os.PathLike)) else ""
+    return name if name and name not in (".", "..") else None

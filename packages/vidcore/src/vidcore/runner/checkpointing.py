@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
 from pathlib import Path
@@ -13,14 +14,15 @@ from .. import __version__
 from ..checkpoint import load_checkpoint, load_state_dict
 from ..dist import all_gather_object, unwrap_model
 from ..errors import CheckpointError
-from ..hooks.checkpoint_hook import LAST_CHECKPOINT_FILE
+from ..hooks.checkpoint_hook import LAST_CHECKPOINT_FILE, read_last_checkpoint
 from ..plain_data import to_plain
 from ..randomness import get_rng_state, set_rng_state
 
 if TYPE_CHECKING:
     from .runner import Runner
 
-__all__ = ["make_checkpoint", "restore_checkpoint", "find_last_checkpoint", "find_resume_checkpoint"]
+__all__ = ["make_checkpoint", "restore_checkpoint", "find_last_checkpoint", "find_resume_checkpoint",
+           "checkpoint_problem"]
 
 _PERIODIC = re.compile(r"^(epoch|iter)_(\d+)\.pth$")
 
@@ -86,6 +88,10 @@ def named_hooks(runner: Runner) -> dict[str, Any]:
 
 def restore_checkpoint(runner: Runner, checkpoint: dict[str, Any], path: str) -> None:
     """Model (strictly), optimizer, schedulers, loop position, runtime info, hook states, seed, RNG states."""
+    problem = checkpoint_problem(checkpoint)
+    if problem:
+        raise CheckpointError(f"{path}: cannot resume from it: {problem}")
+    _check_position(runner, checkpoint.get("loop"), path)
     load_state_dict(runner.model, checkpoint, strict=True, source=path)
     if "optimizer" in checkpoint:
         try:
@@ -114,10 +120,28 @@ def restore_checkpoint(runner: Runner, checkpoint: dict[str, Any], path: str) ->
     for name, hook in named_hooks(runner).items():
         if name in saved_hooks:
             hook.load_state_dict(saved_hooks[name])
-    _restore_seed(runner, checkpoint.get("meta", {}).get("seed"))
+    _restore_seed(runner, (checkpoint.get("meta") or {}).get("seed"))
     rng_states = checkpoint.get("rng")
     if rng_states:
         set_rng_state(rng_states[runner.rank] if len(rng_states) == runner.world_size else rng_states[0])
+
+
+def _check_position(runner: Runner, position: Mapping[str, Any] | None, path: str) -> None:
+    """A position beyond this config's training length, or inside an epoch longer than this one's, cannot be
+    continued: stop with one line rather than resume to a loop that does nothing or skips a whole epoch."""
+    loop = runner.train_loop
+    if not position or loop is None:
+        return
+    if loop.by_epoch and position["epoch"] > loop.max_epochs:
+        raise CheckpointError(f"{path}: holds epoch {position['epoch']}, beyond train_cfg.max_epochs="
+                              f"{loop.max_epochs} of this config; raise max_epochs to train on from it")
+    if not loop.by_epoch and position["iter"] > loop.max_iters:
+        raise CheckpointError(f"{path}: holds iteration {position['iter']}, beyond train_cfg.max_iters="
+                              f"{loop.max_iters} of this config; raise max_iters to train on from it")
+    length = getattr(loop, "epoch_length", None)
+    if loop.by_epoch and length and position.get("inner_iter", 0) >= length:
+        raise CheckpointError(f"{path}: holds {position['inner_iter']} batches done in epoch {position['epoch'] + 1}, "
+                              f"which has {length} batches with this config's train data")
 
 
 def _restore_seed(runner: Runner, seed: int | None) -> None:
@@ -133,34 +157,44 @@ def _restore_seed(runner: Runner, seed: int | None) -> None:
             sampler.seed = seed
 
 
-def find_last_checkpoint(work_dir: str) -> str | None:
-    """The checkpoint named in `<work_dir>/last_checkpoint`, or None when there is none."""
-    record = Path(work_dir) / LAST_CHECKPOINT_FILE
-    if not record.is_file():
+def find_last_checkpoint(work_dir: str, checkpoint_dir: str | os.PathLike[str] | None = None) -> str | None:
+    """The checkpoint named in `<work_dir>/last_checkpoint` (resolved against `work_dir`), or None when there is
+    none; a damaged record or a missing file is a CheckpointError."""
+    path, note = read_last_checkpoint(work_dir, checkpoint_dir)
+    if path is None:
+        if note:
+            raise CheckpointError(note)
         return None
-    path = record.read_text(encoding="utf-8").strip()
-    if not Path(path).is_file():
-        raise CheckpointError(f"{record}: names {path}, which does not exist")
-    return path
+    if not path.is_file():
+        raise CheckpointError(f"{Path(work_dir) / LAST_CHECKPOINT_FILE}: names {path}, which does not exist")
+    return str(path)
 
 
-def find_resume_checkpoint(work_dir: str, warn: Callable[[str], None]) -> tuple[str, dict[str, Any]] | None:
+def find_resume_checkpoint(work_dir: str, warn: Callable[[str], None],
+                           checkpoint_dir: str | os.PathLike[str] | None = None) -> tuple[str, dict[str, Any]] | None:
     """The newest checkpoint of `work_dir` that loads, and its content, for `resume: true` (None: none yet).
 
-    It is the file `last_checkpoint` names. When that file is missing or damaged (truncated, corrupt), or
-    `last_checkpoint` itself is missing or empty, the newest loadable periodic checkpoint (`epoch_N.pth`,
-    `iter_N.pth`) next to it is used instead, and `warn` says which file was skipped and which is used.
-    Only when checkpoints exist and none loads is it an error.
+    It is the file `last_checkpoint` names (resolved against `work_dir`, see `read_last_checkpoint`). When
+    that file is missing or damaged (truncated, corrupt, not a runner checkpoint), or `last_checkpoint`
+    itself is missing or damaged, the newest loadable periodic checkpoint (`epoch_N.pth`, `iter_N.pth`) of
+    `checkpoint_dir` (default: the work dir) or the work dir is used instead, and `warn` says which file was
+    skipped and which is used. Only files of this work dir (and `checkpoint_dir`) are considered. Only
+    when checkpoints exist and none loads is it an error.
     """
     record = Path(work_dir) / LAST_CHECKPOINT_FILE
-    named = record.read_text(encoding="utf-8").strip() if record.is_file() else ""
-    candidates = [named] if named else []
-    folders = [Path(named).parent] if named else []
-    folders.append(Path(work_dir))
-    candidates += [str(path) for path in _periodic_checkpoints(folders) if str(path) != named]
+    named, note = read_last_checkpoint(work_dir, checkpoint_dir)
     skipped: list[str] = []
-    if not named and candidates:
-        skipped.append(f"{record} is missing or empty")
+    if named is None and note:
+        skipped.append(note)
+    elif note:
+        warn(f"resume: {note}")
+    candidates = [str(named)] if named is not None else []
+    folders = [Path(checkpoint_dir)] if checkpoint_dir is not None else []
+    folders.append(Path(work_dir))
+    candidates += [str(path) for path in _periodic_checkpoints(folders)
+                   if named is None or not _same_file(path, named)]
+    if named is None and not note and candidates:
+        skipped.append(f"{record} is missing")
     for path in candidates:
         try:
             checkpoint = load_checkpoint(path)
@@ -168,12 +202,46 @@ def find_resume_checkpoint(work_dir: str, warn: Callable[[str], None]) -> tuple[
             why = f"{path} (named in {record}) does not exist" if not Path(path).exists() else str(exc)
             skipped.append(why)
             continue
+        problem = checkpoint_problem(checkpoint)
+        if problem:
+            skipped.append(f"{path}: {problem}")
+            continue
         if skipped:
             warn(f"resume: {skipped[0]}; resuming from the previous good checkpoint {path} instead")
         return path, checkpoint
-    if named or skipped:
+    if named is not None or skipped:
         raise CheckpointError(f"resume: no loadable checkpoint in {work_dir}: " + "; ".join(skipped))
     return None
+
+
+def checkpoint_problem(checkpoint: Mapping[str, Any]) -> str | None:
+    """What makes a loaded checkpoint unfit to resume from (its parts of the wrong kind, an impossible loop
+    position), or None. Damage of this kind is treated like a corrupt file."""
+    for key, kind in (("meta", dict), ("loop", dict), ("hooks", dict), ("message_hub", dict), ("rng", list),
+                      ("param_schedulers", list), ("state_dict", Mapping)):
+        if key in checkpoint and checkpoint[key] is not None and not isinstance(checkpoint[key], kind):
+            return f"'{key}' is a {type(checkpoint[key]).__name__}, not a {'list' if kind is list else 'mapping'}"
+    seed = (checkpoint.get("meta") or {}).get("seed")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        return f"meta.seed is {seed!r}, not an integer"
+    loop = checkpoint.get("loop")
+    if not loop:
+        return None  # no position: restore_checkpoint says to use the file with load_from
+    for key in ("epoch", "iter", "inner_iter", "data_epoch"):
+        value = loop.get(key, 0)
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            return f"impossible loop position: {key} = {value!r} (expected an integer >= 0)"
+    if loop.get("inner_iter", 0) > loop["iter"] or loop["epoch"] > loop["iter"]:
+        return (f"impossible loop position: epoch {loop['epoch']}, iteration {loop['iter']}, "
+                f"{loop.get('inner_iter', 0)} batches into the epoch")
+    return None
+
+
+def _same_file(path: Path, other: Path) -> bool:
+    try:
+        return path.resolve() == other.resolve()
+    except (OSError, RuntimeError):
+        return False
 
 
 def _periodic_checkpoints(folders: list[Path]) -> list[Path]:

@@ -58,6 +58,11 @@ class StopSignals:
         self._pid = os.getpid()
 
     def __enter__(self) -> StopSignals:
+        from .. import interrupts
+
+        if interrupts.pending():  # a Ctrl-C during start-up that something swallowed: stop at the first safe point
+            self.signum = interrupts.pending()
+            interrupts.clear()
         if threading.current_thread() is threading.main_thread():
             for signum in STOP_SIGNALS:
                 self._previous[signum] = signal.getsignal(signum)

@@ -37,7 +37,7 @@ from ..dist import (
 from ..errors import CheckpointError, ConfigError
 from ..evaluation import DumpResults
 from ..hooks import HOOK_POINTS, Hook, get_priority
-from ..hooks.checkpoint_hook import write_last_checkpoint
+from ..hooks.checkpoint_hook import LAST_CHECKPOINT_FILE, write_last_checkpoint
 from ..keypath import KeyPart, format_key_path
 from ..model import BaseDataPreprocessor
 from ..plain_data import to_plain
@@ -54,6 +54,7 @@ from .message_hub import MessageHub
 from .scale_lr import scale_lr
 from .steps import predict_step, train_step
 from .threads import torch_threads, torch_threads_for
+from .work_dir import WorkDirLock, earlier_checkpoints, listed
 
 __all__ = ["Runner"]
 
@@ -69,7 +70,9 @@ class Runner:
     `max_epochs`, `max_iters`, `message_hub`, `logger`, `visualizer`, `work_dir`, `log_dir`, `seed`,
     `rank`, `world_size`, `mode`, `last_checkpoint` (path and loop position of the newest checkpoint this run
     wrote, recorded by `record_last_checkpoint`). `strict_load_from = True` makes `load_from` fit the model exactly
-    (`vidcore test`). `train()` stops on SIGINT/SIGTERM at a safe point, after saving a checkpoint
+    (`vidcore test`). `overwrite = True` lets `train()` start afresh in a work dir that holds an earlier
+    run's checkpoints (refused otherwise, unless `resume` is set); each phase locks the work dir (docs/reliability.md,
+    Work-dir ownership). `train()` stops on SIGINT/SIGTERM at a safe point, after saving a checkpoint
     (TrainingInterrupted; docs/reliability.md).
     """
 
@@ -143,6 +146,8 @@ class Runner:
         self._in_context = False
         self._stop_signals: StopSignals | None = None
         self.strict_load_from = False  # `vidcore test` sets it: the checkpoint must fit the model exactly
+        self.overwrite = False  # `vidcore run --overwrite`: a new run may replace an earlier run's checkpoints
+        self._work_dir_lock: WorkDirLock | None = None
         self.last_checkpoint: tuple[str, dict[str, Any]] | None = None  # written by this run: (path, position)
         self._loaded_position = (0, 0)  # (epoch, iter) of the checkpoint load_from loaded: val/test without training
         self._finalizer = weakref.finalize(self, _close_outputs, self.logger, [])
@@ -315,10 +320,63 @@ class Runner:
         return ConfigError(f"{key}: cannot write to {self.work_dir} ({exc.strerror or exc}: {exc.filename or path})")
 
     def close(self) -> None:
-        """Close the visualizer backends and the log file (the next phase reopens them)."""
+        """Close the visualizer backends and the log file (the next phase reopens them), and give the work dir
+        back."""
         visualizer, self._visualizer = self._visualizer, None
         self._log_file = None
         _close_outputs(self.logger, [visualizer])
+        lock, self._work_dir_lock = self._work_dir_lock, None
+        if lock is not None:
+            lock.release()
+
+    def _claim_work_dir(self, mode: str) -> None:
+        """Lock the work dir for this phase (rank 0; exclusive for training) and, for a new training run, make
+        sure it replaces no earlier run's checkpoints (`resume` or `overwrite` say what to do with them). Every
+        rank raises the same one-line error. Runs before anything is written into the work dir."""
+        problem = self._work_dir_problem(mode) if self.is_main_process else None
+        problem = broadcast_object(problem) if self.distributed else problem
+        if problem:
+            self.close()
+            raise ConfigError(problem)
+
+    def _work_dir_problem(self, mode: str) -> str | None:
+        exclusive = mode == "train"
+        lock = self._work_dir_lock
+        if lock is not None and exclusive and not lock.exclusive:
+            lock.release()  # evaluation held it shared; training needs it alone
+            lock = None
+        if lock is None:
+            lock = WorkDirLock(self.work_dir, exclusive, {"train": "training", "val": "validation",
+                                                          "test": "testing"}.get(mode, mode))
+            try:
+                note = lock.acquire()
+            except ConfigError as exc:
+                return str(exc)
+            except OSError as exc:
+                return str(self._unwritable(exc, lock.path))
+            if note:
+                self.logger.warning(note)
+            self._work_dir_lock = lock
+        if mode != "train":
+            return None
+        record = Path(self.work_dir) / LAST_CHECKPOINT_FILE
+        if os.path.lexists(record) and not record.is_file():
+            return (f"{record}: is not a file (vidcore records the newest checkpoint's name there); move it out "
+                    "of the way")
+        if self.cfg.get("resume") or self.overwrite:
+            return None
+        earlier = earlier_checkpoints([self._checkpoint_dir(), self.work_dir], self.work_dir)
+        if earlier:
+            return (f"{self.work_dir}: holds the checkpoints of an earlier run ({listed(earlier)}); continue it with "
+                    "--resume, replace them with --overwrite, or choose another --work-dir")
+        return None
+
+    def _checkpoint_dir(self) -> Path:
+        """The folder the CheckpointHook writes into (the work dir unless `out_dir` is set)."""
+        from ..hooks.checkpoint_hook import CheckpointHook
+
+        hook = next((hook for hook in self.hooks if isinstance(hook, CheckpointHook)), None)
+        return hook.checkpoint_dir(self.work_dir) if hook is not None else Path(self.work_dir)
 
     def __enter__(self) -> Runner:
         self._in_context = True
@@ -336,6 +394,7 @@ class Runner:
         """Run one phase with outputs open; an error is logged (traceback to the file) and re-raised."""
         self.mode = mode
         try:
+            self._claim_work_dir(mode)
             self._open_outputs()
             self.logger.info(f"vidcore {__version__}, torch {torch.__version__}, {mode} on {self.device} "
                              f"(world size {self.world_size}{self._backend_note()}), seed {self.seed}, "
@@ -459,7 +518,12 @@ class Runner:
         """`path` (just written by every rank's `save_checkpoint`) becomes what `resume: true` picks up: rank 0
         writes `<work_dir>/last_checkpoint`; every rank remembers the position it holds."""
         if self.is_main_process:
-            write_last_checkpoint(self.work_dir, path)
+            try:
+                write_last_checkpoint(self.work_dir, path)
+            except OSError as exc:
+                record = Path(self.work_dir) / LAST_CHECKPOINT_FILE
+                raise CheckpointError(f"{record}: cannot record the newest checkpoint {path}: {exc.strerror or exc}; "
+                                      "it and the earlier checkpoints are intact") from exc
         self.last_checkpoint = (str(path), dict(self._train_loop.state_dict()))
 
     def predict_step(self, data_batch: Any) -> Any:
@@ -470,7 +534,7 @@ class Runner:
         resume = self.cfg.get("resume", False)
         path: str | None = None
         if resume is True or resume == "auto":
-            found = find_resume_checkpoint(self.work_dir, self.logger.warning)
+            found = find_resume_checkpoint(self.work_dir, self.logger.warning, self._checkpoint_dir())
             if found is None:
                 self.logger.warning(f"resume: no checkpoint in {self.work_dir} yet; starting from the beginning")
             else:

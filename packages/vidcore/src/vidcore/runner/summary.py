@@ -50,8 +50,7 @@ def _last_checkpoint(runner: Runner) -> str | None:
     """The newest periodic checkpoint: this run's, else the one `<work_dir>/last_checkpoint` names."""
     if runner.last_checkpoint is not None:
         return runner.last_checkpoint[0]
-    try:
-        with open(os.path.join(runner.work_dir, "last_checkpoint"), encoding="utf-8") as file:
-            return file.read().strip() or None
-    except OSError:
-        return None
+    from ..hooks.checkpoint_hook import read_last_checkpoint
+
+    path, _ = read_last_checkpoint(runner.work_dir)
+    return str(path) if path is not None else None

@@ -17,8 +17,12 @@ def add_run_parser(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("run", help="train (and validate/test as configured) from a config")
     add_config_arguments(parser)
     parser.add_argument("--work-dir", help="where logs and checkpoints go (default: work_dirs/<config name>)")
-    parser.add_argument("--resume", nargs="?", const=True, default=None, metavar="CKPT",
-                        help="resume from CKPT, or from the latest checkpoint in the work dir")
+    earlier_run = parser.add_mutually_exclusive_group()
+    earlier_run.add_argument("--resume", nargs="?", const=True, default=None, metavar="CKPT",
+                             help="resume from CKPT, or from the latest checkpoint in the work dir")
+    earlier_run.add_argument("--overwrite", action="store_true",
+                             help="start afresh in a work dir that holds an earlier run's checkpoints, replacing "
+                                  "them as this run writes its own (without it such a run is refused)")
     parser.add_argument("--load-from", metavar="CKPT",
                         help="initialise the model weights from CKPT (a file or an http(s) URL, downloaded once)")
     parser.add_argument("--amp", action="store_true",
@@ -95,6 +99,7 @@ def run(args: argparse.Namespace) -> int:
         if args.deterministic:
             randomness["deterministic"] = True
     with Runner(config.with_data(cfg), locate=_locate(config, args)) as runner:
+        runner.overwrite = args.overwrite
         runner.train()
         if runner.training_complete:  # resumed a finished run: the runner said so in one line; nothing ran
             return 0
