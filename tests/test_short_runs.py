@@ -53,6 +53,6 @@ def test_a_scheduler_error_names_the_users_config_that_inherited_it(tmp_path: Pa
     assert result.returncode == 2
     assert result.stderr.strip() == (
         f"vidcore: error: {(tmp_path / 'my.yaml').resolve()} (inherited from "
-        "pkg://vidcore_tsn/configs/demo/tsn_r18_synthetic.yaml): param_scheduler[0] (LinearLR): ValueError: end must "
-        "be larger than begin, got begin=0, end=0")
+        "pkg://vidcore_tsn/configs/demo/tsn_r18_synthetic.yaml): param_scheduler[0] (LinearLR): end must "
+        "be larger than begin, got begin=0, end=0 (1 problem in " f"{(tmp_path / 'my.yaml').resolve()})")
     assert "site-packages" not in result.stderr and not (tmp_path / "work_dirs").exists()

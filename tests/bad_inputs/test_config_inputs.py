@@ -29,7 +29,19 @@ CASES = {
                           ["bad.yaml: _base_: base config not found: ", "schedules/missing.yaml"]),
     "empty_config": ("", ["bad.yaml: model: missing"]),
     "bad_dataloader_key": ("_base_: toy.yaml\ntrain_dataloader: {batch_sizes: 4}\n",
-                           ["bad.yaml: train_dataloader: unexpected keys ['batch_sizes']"]),
+                           ["bad.yaml: train_dataloader.batch_sizes: unknown DataLoader key; did you mean "
+                            "'batch_size'?"]),
+    "mmaction2_key": ("_base_: toy.yaml\ntotal_epochs: 7\n",
+                      ["bad.yaml: total_epochs: 'total_epochs' is an mmaction2 key that vidcore does not read; use "
+                       "train_cfg.max_epochs; `vidcore migrate CONFIG.py` converts a whole mmaction2 config"]),
+    "batch_size_not_a_number": ("_base_: toy.yaml\ntrain_dataloader: {batch_size: abc}\n",
+                                ["bad.yaml: train_dataloader.batch_size: expected a positive integer (at most "
+                                 "16777216), got str 'abc'"]),
+    "negative_num_workers": ("_base_: toy.yaml\nval_dataloader: {num_workers: -1}\n",
+                             ["bad.yaml: val_dataloader.num_workers: expected an integer >= 0, got int -1"]),
+    "clip_grad_not_a_number": ("_base_: toy.yaml\noptim_wrapper: {clip_grad: {max_norm: big}}\n",
+                               ["bad.yaml: optim_wrapper.clip_grad.max_norm (OptimWrapper): must be a positive "
+                                "number, got str 'big'"]),
 }
 
 

@@ -259,7 +259,7 @@ def test_check_config_reports_every_problem_and_is_imported_on_first_use(tmp_pat
         optim_wrapper: {optimizer: {type: SDG, lr: 0.1}}
         """))
     errors, checked = check_config(cfg)
-    assert checked == 3  # the model, the optim wrapper and its optimizer
+    assert checked == 4  # the model, the optim wrapper, its optimizer and the constructor that builds them
     messages = sorted(str(error) for error in errors)
     assert len(messages) == 2
     assert "model.type: unknown models type 'NoSuchNet'" in messages[0]

@@ -71,7 +71,7 @@ def test_reference_expansion_and_nesting():
     data = {"r0": list(range(10))}
     for i in range(1, 4):
         data[f"r{i}"] = [f"${{r{i - 1}}}"] * 10
-    assert len(resolve_references(data, locate)["r3"]) == 10  # 10^4 values: within the limit
+    assert len(resolve_references(data, locate)[0]["r3"]) == 10  # 10^4 values: within the limit
     data["r4"] = ["${r3}"] * 10
     data["r5"] = ["${r4}"] * 10  # 10^6 values
     with pytest.raises(ConfigError, match=r"^c\.yaml: r[45]\[\d\]: \$\{\.\.\.\} references expand the config"):

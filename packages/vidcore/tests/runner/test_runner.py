@@ -301,7 +301,7 @@ def test_convert_to_iter_based_uses_the_epoch_length(registry, tmp_path: Path):
 @pytest.mark.parametrize("overrides, error, message", [
     ({"train_cfg": None}, ConfigError, r"training needs train_cfg"),
     ({"train_dataloader": {"batch_size": 2, "datset": {}}}, ConfigError,
-     r"train_dataloader: unexpected keys \['datset'\]"),
+     r"train_dataloader\.datset: unknown DataLoader key; did you mean 'dataset'\?"),
     ({"val_evaluator": None}, ConfigError, r"val_dataloader is set but val_evaluator is not"),
     ({"test_evaluator": {"type": "ToyAccuracy"}}, ConfigError, r"test_evaluator is set but test_dataloader is not"),
     ({"train_cfg": {"type": "EpochBasedTrainLoop", "max_epoch": 2}}, BuildError,

@@ -6,7 +6,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from torch import nn
 from vidcore import BuildError, default_registry
-from vidcore.registry import Registry
+from vidcore.registry import Registry, check_by_constructing
 
 __all__ = ["TSMOptimWrapperConstructor"]
 
@@ -27,6 +27,7 @@ class TSMOptimWrapperConstructor:
     """
 
     vidcore_raw_args = ("optim_wrapper_cfg", "paramwise_cfg")  # built here, once the model's parameters exist
+    check_config = classmethod(check_by_constructing)  # the constructor validates and stores only
 
     def __init__(self, optim_wrapper_cfg: dict, paramwise_cfg: dict | None = None) -> None:
         if not isinstance(optim_wrapper_cfg, Mapping) or not isinstance(optim_wrapper_cfg.get("optimizer"), Mapping):

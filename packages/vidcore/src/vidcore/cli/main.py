@@ -119,7 +119,10 @@ def _run(arguments: list[str]) -> int:
             import traceback
 
             traceback.print_exc()
-        return _fail(f"vidcore: error: {one_line(str(exc))}", USER_ERROR_EXIT)
+        lines = getattr(exc, "lines", None) or [str(exc)]  # several problems (ConfigProblems): one line each
+        for line in lines[:-1]:
+            print(f"vidcore: error: {one_line(line)}", file=sys.stderr)
+        return _fail(f"vidcore: error: {one_line(lines[-1])}", USER_ERROR_EXIT)
     except KeyboardInterrupt as exc:
         # TrainingInterrupted (vidcore.runner.interrupt): stopped on SIGINT/SIGTERM after saving a checkpoint
         message = getattr(exc, "message", None) or "interrupted"

@@ -30,13 +30,19 @@ _Dumper.add_representer(tuple, lambda dumper, value: dumper.represent_list(list(
 
 
 class Config(Mapping[str, Any]):
-    """A fully resolved config: no `_base_`, no `${...}`, overrides applied."""
+    """A fully resolved config: no `_base_`, no `${...}`, overrides applied. `variables` are the top-level keys
+    that `${...}` references used (allowed although vidcore does not read them; see `config.keys`)."""
 
     def __init__(self, data: Mapping[str, Any], filename: str | None = None,
-                 sources: dict[tuple[KeyPart, ...], str] | None = None) -> None:
+                 sources: dict[tuple[KeyPart, ...], str] | None = None, variables: Iterable[str] = ()) -> None:
         self._data = dict(data)
         self.filename = filename or "<config>"
         self._sources = dict(sources or {})
+        self.variables = frozenset(variables)  # top-level keys that `${...}` references used
+
+    def with_data(self, data: Mapping[str, Any]) -> Config:
+        """A Config of `data` (this one's, adjusted) that keeps this one's file, key sources and variables."""
+        return Config(data, self.filename, self._sources, self.variables)
 
     @classmethod
     def fromfile(cls, path: str | Path, cfg_options: Iterable[str] | None = None) -> Config:
@@ -94,5 +100,5 @@ def load_config(path: str | Path, cfg_options: Iterable[str] | None = None) -> C
     data = strip_delete_markers(data, filename=str(file))
     apply_overrides(data, cfg_options or (), sources)
     config = Config(data, str(file.resolve()), sources)
-    resolved = resolve_references(data, lambda key_path: config.locate(key_path))
-    return Config(resolved, config.filename, sources)
+    resolved, variables = resolve_references(data, lambda key_path: config.locate(key_path))
+    return Config(resolved, config.filename, sources, variables)

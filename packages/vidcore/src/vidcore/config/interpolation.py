@@ -21,10 +21,12 @@ _ESCAPED = "$${"
 Locate = Callable[[tuple[KeyPart, ...]], str]
 
 
-def resolve_references(data: dict, locate: Locate) -> dict:
-    """A copy of `data` with every `${...}` replaced. A string that is one whole reference takes its value's type."""
+def resolve_references(data: dict, locate: Locate) -> tuple[dict, frozenset[str]]:
+    """A copy of `data` with every `${...}` replaced (a string that is one whole reference takes its value's
+    type), and the top-level keys the references used: the config's variables."""
     resolver = _Resolver(data, locate)
-    return resolver.resolve(data, ())
+    resolved = resolver.resolve(data, ())
+    return resolved, frozenset(resolver.referenced)
 
 
 class _Resolver:
@@ -34,6 +36,7 @@ class _Resolver:
         self.active: list[tuple[KeyPart, ...]] = []
         self.nesting = [0]  # for each target being resolved, how deep inside the outermost one it sits
         self.done: dict[tuple[KeyPart, ...], Any] = {}
+        self.referenced: set[str] = set()
         self.sizes: dict[tuple[KeyPart, ...], tuple[int, int]] = {}  # measure() of each resolved target
         self.copied = 0  # values copied by references so far: bounded like YAML aliases
 
@@ -83,6 +86,8 @@ class _Resolver:
         return self.lookup(target, path, expression)
 
     def lookup(self, target: tuple[KeyPart, ...], path: tuple[KeyPart, ...], expression: str) -> Any:
+        if isinstance(target[0], str):
+            self.referenced.add(target[0])
         if target not in self.done:
             self.done[target] = self.resolve_target(target, path, expression)
             self.sizes[target] = measure(self.done[target])

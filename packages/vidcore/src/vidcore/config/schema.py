@@ -54,6 +54,7 @@ _LOOP_ARGS = ("runner", "dataloader", "evaluator")
 _SPLITS = ("train", "val", "test")
 COMPONENT_SLOTS: tuple[ComponentSlot, ...] = (
     ComponentSlot(("model",), "models"),
+    ComponentSlot(("model", "data_preprocessor"), "models"),  # a raw argument: the model builds it itself
     *(ComponentSlot((f"{split}_dataloader", "dataset"), "datasets") for split in _SPLITS),
     *(ComponentSlot((f"{split}_dataloader", "sampler"), "samplers", injected=("dataset", "seed", "data_source"),
                     default_type="DefaultSampler") for split in _SPLITS),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from abc import ABCMeta, abstractmethod
-from typing import Any, Sequence
+from typing import Any, Mapping, Sequence
 
 __all__ = ["BaseMetric"]
 
@@ -17,6 +17,12 @@ class BaseMetric(metaclass=ABCMeta):
     """
 
     default_prefix: str | None = None
+
+    @classmethod
+    def metric_names(cls, args: Mapping[str, Any]) -> Sequence[str] | None:
+        """The names (without prefix) `compute_metrics` may return for a config's arguments `args`, or None when
+        they are known only at run time. `vidcore config check` compares `save_best` and `monitor` with them."""
+        return None
 
     def __init__(self, collect_device: str = "cpu", prefix: str | None = None) -> None:
         self.collect_device = collect_device

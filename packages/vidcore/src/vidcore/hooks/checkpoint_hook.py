@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from ..checkpoint import remove_temp_files, write_atomically
 from .hook import Hook
-from .metric_rule import is_better, pick_metric, resolve_rule
+from .metric_rule import is_better, pick_metric, resolve_rule, rule_problems
 
 if TYPE_CHECKING:
     from ..runner import Runner
@@ -94,6 +94,12 @@ class CheckpointHook(Hook):
     """
 
     priority = "VERY_LOW"
+    watched_metric_argument = "save_best"  # `vidcore config check` compares it with the validation metrics
+
+    @classmethod
+    def check_config(cls, args: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """Whether `save_best` is better greater or less is known (see vidcore.registry's check_config)."""
+        return rule_problems(args.get("save_best"), args.get("rule"), "default_hooks.checkpoint.save_best")
 
     def __init__(self, interval: int = 1, by_epoch: bool | None = None, save_optimizer: bool = True,
                  save_param_scheduler: bool = True, out_dir: str | None = None, max_keep_ckpts: int = -1,

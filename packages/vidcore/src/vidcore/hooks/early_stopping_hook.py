@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 
 from ..errors import ConfigError
 from .hook import Hook
-from .metric_rule import is_better, resolve_rule
+from .metric_rule import is_better, resolve_rule, rule_problems
 
 if TYPE_CHECKING:
     from ..runner import Runner
@@ -25,6 +25,12 @@ class EarlyStoppingHook(Hook):
     """
 
     priority = "LOWEST"
+    watched_metric_argument = "monitor"  # `vidcore config check` compares it with the validation metrics
+
+    @classmethod
+    def check_config(cls, args: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """Whether `monitor` is better greater or less is known (see vidcore.registry's check_config)."""
+        return rule_problems(args.get("monitor"), args.get("rule"), "EarlyStoppingHook")
 
     def __init__(self, monitor: str, rule: str | None = None, min_delta: float = 0.1, strict: bool = False,
                  check_finite: bool = True, patience: int = 5, stopping_threshold: float | None = None) -> None:

@@ -6,7 +6,7 @@ from typing import Mapping
 
 from ..errors import ConfigError
 
-__all__ = ["RULES", "infer_rule", "resolve_rule", "is_better", "pick_metric"]
+__all__ = ["RULES", "infer_rule", "resolve_rule", "is_better", "pick_metric", "rule_problems"]
 
 RULES = ("greater", "less")
 _GREATER = ("acc", "top", "map", "precision", "recall", "f1", "auc", "ar@", "iou", "dice")
@@ -54,3 +54,15 @@ def pick_metric(metrics: Mapping[str, float], wanted: str, owner: str) -> str:
         raise ConfigError(f"{owner}: metric '{wanted}' is not among the validation metrics: "
                           f"{', '.join(metrics) or 'none'}")
     return wanted
+
+
+def rule_problems(metric: object, rule: object, owner: str) -> list[tuple[str, str]]:
+    """(argument, message) when the rule of a watched metric is invalid or cannot be inferred; `auto` is known
+    only once validation has named its metrics."""
+    if not isinstance(metric, str) or metric == "auto":
+        return []
+    try:
+        resolve_rule(metric, rule if isinstance(rule, str) or rule is None else str(rule), owner)
+    except ConfigError as exc:
+        return [("rule", str(exc).split(": ", 1)[-1])]
+    return []

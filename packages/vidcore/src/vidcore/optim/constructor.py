@@ -8,6 +8,7 @@ from torch import nn
 
 from ..errors import BuildError
 from ..keypath import KeyPart
+from ..registry.builder import check_by_constructing
 
 if TYPE_CHECKING:
     from ..registry import Registry
@@ -33,6 +34,7 @@ class DefaultOptimWrapperConstructor:
     """
 
     vidcore_raw_args = ("optim_wrapper_cfg", "paramwise_cfg")  # built here, once the model's parameters exist
+    check_config = classmethod(check_by_constructing)  # the constructor validates and stores only
 
     def __init__(self, optim_wrapper_cfg: dict, paramwise_cfg: dict | None = None) -> None:
         if not isinstance(optim_wrapper_cfg, Mapping) or "optimizer" not in optim_wrapper_cfg:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 from typing import Any, Iterator, Mapping
 
 import torch
@@ -57,8 +58,31 @@ class OptimWrapper:
         unknown = sorted(set(cfg) - allowed)
         if unknown:
             raise BuildError(f"clip_grad got unexpected keys {unknown} (accepted: {', '.join(sorted(allowed))})")
+        for key, message in _clip_grad_value_problems(cfg):
+            raise BuildError(f"clip_grad.{key} {message}")
+        if cfg.get("norm_type") == "inf":
+            cfg["norm_type"] = float("inf")
         cfg["type"] = kind
         return cfg
+
+    @classmethod
+    def check_config(cls, args: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """`clip_grad` and `accumulative_counts` as configured (see vidcore.registry.CHECK_METHOD)."""
+        problems = []
+        counts = args.get("accumulative_counts", 1)
+        if isinstance(counts, bool) or not isinstance(counts, int) or counts < 1:
+            problems.append(("accumulative_counts", f"must be a positive integer, got {counts!r:.40}"))
+        clip_grad = args.get("clip_grad")
+        if clip_grad is not None and not isinstance(clip_grad, Mapping):
+            problems.append(("clip_grad", f"must be a mapping such as {{max_norm: 40, norm_type: 2}}, "
+                                          f"got {clip_grad!r:.40}"))
+        elif clip_grad:
+            value_problems = [(("clip_grad", key), message) for key, message in _clip_grad_value_problems(clip_grad)]
+            try:
+                cls._check_clip_grad(clip_grad)
+            except BuildError as exc:
+                problems += value_problems or [("clip_grad", str(exc))]
+        return problems
 
     # --- the train step ------------------------------------------------------------------------------
     def initialize_count_status(self, model: nn.Module, init_counts: int, max_counts: int) -> None:
@@ -168,3 +192,20 @@ class OptimWrapper:
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({type(self.optimizer).__name__}, accumulative_counts={self.accumulative_counts})"
+
+
+def _clip_grad_value_problems(clip_grad: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(key, what is wrong) for the numbers of a `clip_grad` config."""
+    problems = []
+    for key in ("max_norm", "clip_value"):
+        value = clip_grad.get(key)
+        if key in clip_grad and not (_is_number(value) and value > 0):
+            problems.append((key, f"must be a positive number, got {type(value).__name__} {value!r:.40}"))
+    norm_type = clip_grad.get("norm_type", 2.0)
+    if not (norm_type in ("inf", float("inf")) or _is_number(norm_type) and norm_type > 0):
+        problems.append(("norm_type", f"must be a positive number or 'inf', got {norm_type!r:.40}"))
+    return problems
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 
     from .manager import Registrar
 
-__all__ = ["vidcore_register", "vidcore_add_commands", "vidcore_configure"]
+__all__ = ["vidcore_register", "vidcore_add_commands", "vidcore_configure", "vidcore_config_keys"]
 
 
 @hookspec
@@ -39,4 +39,13 @@ def vidcore_configure(cfg: dict[str, Any]) -> None:
     """Validate or fill defaults in the resolved config (a plain dict, edited in place) before it is built.
 
     Raise `vidcore.ConfigError` with the key path for a problem the plugin can explain.
+    """
+
+
+@hookspec
+def vidcore_config_keys() -> dict[str, str]:
+    """The top-level config keys this distribution reads: `{name: one-line description}`.
+
+    vidcore refuses top-level keys that neither it nor a plugin declares, so a plugin that reads a key of its
+    own (`my_plugin: {...}`) must declare it here. Must not import heavy modules.
     """

@@ -257,6 +257,32 @@ class PluginManager:
     def add_commands(self, subparsers: argparse._SubParsersAction) -> None:
         self._each_impl("vidcore_add_commands", lambda hook, info: hook(subparsers=subparsers))
 
+    def config_keys(self) -> dict[str, tuple[str, str]]:
+        """The top-level config keys plugins declare (`vidcore_config_keys`): name -> (description, distribution).
+
+        A declaration that is not a mapping of names to descriptions is recorded as the plugin's hook error."""
+        declared: dict[str, tuple[str, str]] = {}
+
+        def collect(hook: Callable[[], Any], info: PluginInfo) -> None:
+            keys = hook()
+            if not isinstance(keys, dict) or not all(isinstance(k, str) and isinstance(v, str)
+                                                     for k, v in keys.items()):
+                raise TypeError(f"vidcore_config_keys must return a dict of key name -> description, got {keys!r:.80}")
+            for name, description in keys.items():
+                declared.setdefault(name, (description, info.dist))
+
+        self._each_impl("vidcore_config_keys", collect)
+        return declared
+
+    def declared_config_keys(self) -> dict[str, str]:
+        """Every top-level config key vidcore or a loaded plugin reads, with its description: the core's first."""
+        from ..config.keys import CORE_KEYS
+
+        keys = dict(CORE_KEYS)
+        for name, (description, dist) in self.config_keys().items():
+            keys.setdefault(name, f"{description} (plugin {dist})")
+        return keys
+
     def configure(self, cfg: dict) -> None:
         """Let plugins validate the resolved config. Their ConfigErrors reach the user, not the failure list.
 

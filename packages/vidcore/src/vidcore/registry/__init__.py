@@ -1,7 +1,7 @@
 """Component registry: kinds, lazy and eager registration, building from `type:` configs."""
 
 from ..deprecation import moved_module
-from .builder import build, is_component_config, validate
+from .builder import build, check_by_constructing, is_component_config, validate
 from .hints import FIRST_PARTY_PATHS, close_matches, install_command
 from .registry import KINDS, Entry, Registry, normalize_dist
 
@@ -11,6 +11,7 @@ __all__ = [
     "Registry",
     "FIRST_PARTY_PATHS",
     "build",
+    "check_by_constructing",
     "close_matches",
     "install_command",
     "is_component_config",

@@ -14,10 +14,19 @@ from .hints import close_matches
 if TYPE_CHECKING:
     from .registry import Registry
 
-__all__ = ["build", "validate", "RAW_ARGS_ATTRIBUTE", "is_component_config"]
+__all__ = ["build", "validate", "RAW_ARGS_ATTRIBUTE", "CHECK_METHOD", "WARNINGS_METHOD", "is_component_config",
+           "check_by_constructing"]
 
 # A component lists here the arguments it wants as raw configs (it builds them itself, or never does).
 RAW_ARGS_ATTRIBUTE = "vidcore_raw_args"
+# Optional classmethods of a component: `check_config(cls, args) -> list[str]`, the problems of its arguments
+# (value domains a signature cannot say), run by `validate` and before `build` constructs it; and
+# `config_warnings(cls, args) -> list[str]`, what may still go wrong later (a file not there yet), run by
+# `validate` only. `args` are the arguments as configured: nested components are still configs, and arguments
+# the runner injects are absent. An entry may be `(key, message)` to name the argument (a name, or a tuple of
+# keys and indices into it), so that the message carries the full key path and its file.
+CHECK_METHOD = "check_config"
+WARNINGS_METHOD = "config_warnings"
 
 Locate = Callable[[Sequence[KeyPart]], "str | None"]
 
@@ -62,10 +71,15 @@ def build(
         raise _located(BuildError(f"'type' must be a component name, got {type_name!r}"), path + ("type",), locate)
 
     raw = set(getattr(target, RAW_ARGS_ATTRIBUTE, ()))
+    configured = dict(args)
     for key in list(args):
         if key not in raw:
             args[key] = _build_nested(registry, args[key], kind, path + (key,), locate)
     _check_arguments(target, label, args, path, locate)
+    problems = _component_messages(target, CHECK_METHOD, configured)
+    if problems:
+        key, message = problems[0]
+        raise _located(BuildError(message), path + key, locate, label)
     try:
         return target(**args)
     except VidcoreError as exc:
@@ -103,10 +117,12 @@ def validate(
     injected: Sequence[str] = (),
     key_path: Sequence[KeyPart] = (),
     locate: Locate | None = None,
+    warnings: list[str] | None = None,
 ) -> list[VidcoreError]:
     """Check `cfg` as `build` would, without constructing anything; return every error found.
 
-    `injected` names arguments the caller supplies at build time (e.g. an optimizer's `params`).
+    `injected` names arguments the caller supplies at build time (e.g. an optimizer's `params`). The components'
+    `config_warnings` are appended to `warnings` when it is given.
     """
     path = tuple(key_path)
     if not is_component_config(cfg):
@@ -123,26 +139,68 @@ def validate(
     raw = set(getattr(target, RAW_ARGS_ATTRIBUTE, ()))
     for key, value in args.items():
         if key not in raw:
-            errors += _validate_nested(registry, value, kind, path + (key,), locate)
+            errors += _validate_nested(registry, value, kind, path + (key,), locate, warnings)
     try:
         _check_arguments(target, name, args, path, locate, injected)
     except VidcoreError as exc:
         errors.append(exc)
+        return errors
+    errors += [_located(BuildError(message), path + key, locate, name)
+               for key, message in _component_messages(target, CHECK_METHOD, args)]
+    if warnings is not None:
+        for key, message in _component_messages(target, WARNINGS_METHOD, args):
+            where = _prefix(path + key, locate, name)
+            warnings.append(f"{where}: {message}" if where else message)
     return errors
 
 
+def _component_messages(target: Any, method: str, args: Mapping[str, Any]) -> list[tuple[tuple[KeyPart, ...], str]]:
+    """What the component's optional `check_config` / `config_warnings` classmethod says about `args`, as
+    (key path inside the component, message)."""
+    check = getattr(target, method, None)
+    if not callable(check):
+        return []
+    try:
+        messages = check(dict(args))
+    except VidcoreError as exc:
+        return [((), str(exc))]
+    except (TypeError, ValueError) as exc:  # a value the check did not foresee (a string where a number goes)
+        return [((), f"{type(exc).__name__}: {exc}")]
+    found = []
+    for entry in messages or ():
+        if isinstance(entry, tuple) and len(entry) == 2:
+            key, message = entry
+            found.append((tuple(key) if isinstance(key, (tuple, list)) else (key,), str(message)))
+        else:
+            found.append(((), str(entry)))
+    return found
+
+
+def check_by_constructing(cls: type, args: Mapping[str, Any]) -> list[str]:
+    """A `check_config` for components whose constructor only validates and stores its arguments (cheap, no
+    files, no nested components): construct one and report what it raises.
+    Use it as `check_config = classmethod(check_by_constructing)`."""
+    try:
+        cls(**args)
+    except VidcoreError as exc:
+        return [str(exc)]
+    except (TypeError, ValueError) as exc:
+        return [f"{type(exc).__name__}: {exc}"]
+    return []
+
+
 def _validate_nested(registry: Registry, value: Any, parent_kind: str, path: tuple[KeyPart, ...],
-                     locate: Locate | None) -> list[VidcoreError]:
+                     locate: Locate | None, warnings: list[str] | None = None) -> list[VidcoreError]:
     if is_component_config(value):
         name = value["type"]
         kind = parent_kind
         if isinstance(name, str) and parent_kind not in registry.kinds_of(name):
             kinds = registry.kinds_of(name)
             kind = kinds[0] if len(kinds) == 1 else parent_kind
-        return validate(registry, value, kind, key_path=path, locate=locate)
+        return validate(registry, value, kind, key_path=path, locate=locate, warnings=warnings)
     items = value.items() if isinstance(value, Mapping) else enumerate(value) if isinstance(value, list) else ()
     return [error for key, item in items
-            for error in _validate_nested(registry, item, parent_kind, path + (key,), locate)]
+            for error in _validate_nested(registry, item, parent_kind, path + (key,), locate, warnings)]
 
 
 def _check_arguments(target: Any, label: str, args: dict[str, Any], path: tuple[KeyPart, ...],
@@ -199,6 +257,8 @@ def _matches(value: Any, expected: Any) -> bool:
         return any(_matches(value, option) for option in typing.get_args(expected))
     if expected is type(None):
         return value is None
+    if origin is typing.Literal:
+        return any(value == option and type(value) is type(option) for option in typing.get_args(expected))
     if origin is not None:
         expected = origin
     if expected in (int, float) and isinstance(value, bool):
@@ -216,6 +276,8 @@ def _type_name(expected: Any) -> str:
         return " or ".join(_type_name(option) for option in typing.get_args(expected))
     if expected is type(None):
         return "null"
+    if origin is typing.Literal:
+        return "one of " + ", ".join(repr(option) for option in typing.get_args(expected))
     return getattr(origin or expected, "__name__", str(expected))
 
 
@@ -224,11 +286,17 @@ def _located(error: VidcoreError, path: Sequence[KeyPart], locate: Locate | None
     """Prefix an error with `file: key.path (Type):` once; errors that already carry a location pass through."""
     if getattr(error, "located", False):
         return error
+    prefix = _prefix(path, locate, label)
+    located = type(error)(f"{prefix}: {error}" if prefix else str(error))
+    located.located = True  # type: ignore[attr-defined]
+    return located
+
+
+def _prefix(path: Sequence[KeyPart], locate: Locate | None, label: str | None = None) -> str:
+    """`file: key.path (Type)` of a component, as far as known."""
     where = format_key_path(path) if path else ""
     source = locate(path) if (locate and path) else None
     prefix = ": ".join(part for part in (source, where) if part)
     if label and prefix:
         prefix += f" ({label})"
-    located = type(error)(f"{prefix}: {error}" if prefix else str(error))
-    located.located = True  # type: ignore[attr-defined]
-    return located
+    return prefix

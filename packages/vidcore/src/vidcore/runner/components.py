@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 from torch import nn
 
 from ..config.schema import DEFAULT_HOOK_TYPES, train_loop_type
+from ..config.values import scheduler_unit_error
 from ..dist import unwrap_model
 from ..errors import ConfigError
 from ..evaluation import Evaluator
@@ -177,12 +178,11 @@ def build_param_schedulers(runner: Runner) -> list[Any]:
         if not isinstance(scheduler_cfg, Mapping):
             raise ConfigError(f"{runner.where(*path)}: expected a scheduler config with a 'type'")
         scheduler_cfg = dict(scheduler_cfg)
+        unit_error = scheduler_unit_error(scheduler_cfg, loop.by_epoch)
+        if unit_error:
+            raise ConfigError(f"{runner.where(*path, 'by_epoch')}: {unit_error}")
         if not loop.by_epoch:
-            if "by_epoch" not in scheduler_cfg:
-                scheduler_cfg["by_epoch"] = False
-            elif scheduler_cfg["by_epoch"] and not scheduler_cfg.get("convert_to_iter_based"):
-                raise ConfigError(f"{runner.where(*path, 'by_epoch')}: the train loop is iteration-based and has "
-                                  "no epochs; set by_epoch: false, or convert_to_iter_based: true")
+            scheduler_cfg.setdefault("by_epoch", False)
         _fit_to_training_length(runner, scheduler_cfg, path, loop)
         schedulers.append(runner.build_component(scheduler_cfg, "param_schedulers", path,
                                                  optimizer=runner.optim_wrapper,

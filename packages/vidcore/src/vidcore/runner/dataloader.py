@@ -11,6 +11,7 @@ import torch
 from torch.utils.data import DataLoader
 
 from .. import errors
+from ..config.values import DATALOADER_KEYS, dataloader_errors
 from ..errors import ConfigError, VidcoreError
 from ..keypath import KeyPart, format_key_path
 from ..randomness import worker_init_fn
@@ -22,8 +23,6 @@ if TYPE_CHECKING:
 
 __all__ = ["DATALOADER_KEYS", "build_dataloader", "seed_dataloader", "skip_batches", "user_errors_from_workers"]
 
-DATALOADER_KEYS = ("dataset", "sampler", "collate_fn", "batch_size", "num_workers", "persistent_workers",
-                   "pin_memory", "drop_last", "prefetch_factor", "timeout")
 
 Locate = Callable[[Sequence[KeyPart]], "str | None"]
 
@@ -41,14 +40,9 @@ def build_dataloader(cfg: Any, split: str, registry: Registry, seed: int, locate
     key = f"{split}_dataloader"
     if isinstance(cfg, DataLoader):
         return cfg
-    where = _where(locate, (key,))
-    if not isinstance(cfg, Mapping):
-        raise ConfigError(f"{where}: expected a mapping with dataset, batch_size, ..., got {type(cfg).__name__}")
-    unknown = sorted(set(cfg) - set(DATALOADER_KEYS))
-    if unknown:
-        raise ConfigError(f"{where}: unexpected keys {unknown} (accepted: {', '.join(DATALOADER_KEYS)})")
-    if cfg.get("dataset") is None:
-        raise ConfigError(f"{where}: 'dataset' is missing")
+    problems = dataloader_errors(cfg, key, locate)
+    if problems:
+        raise problems[0]
 
     dataset = cfg["dataset"]
     if isinstance(dataset, Mapping):

@@ -20,6 +20,9 @@ from .. import __version__
 from ..checkpoint import load_checkpoint, load_state_dict, save_checkpoint
 from ..checkpoint_url import checkpoint_file
 from ..config import Config, import_custom_modules
+from ..config.check import check_before_run
+from ..config.keys import unread_variables
+from ..config.values import RANDOMNESS_KEYS
 from ..dist import (
     DEFAULT_TIMEOUT_S,
     all_reduce_max,
@@ -55,7 +58,6 @@ from .work_dir import WorkDirLock, earlier_checkpoints, listed
 
 __all__ = ["Runner"]
 
-_RANDOMNESS_KEYS = ("seed", "deterministic", "diff_rank_seed")
 
 
 class Runner:
@@ -76,10 +78,12 @@ class Runner:
 
     def __init__(self, cfg: Mapping[str, Any], filename: str | None = None, registry: Registry | None = None,
                  locate: Callable[[Sequence[KeyPart]], str | None] | None = None) -> None:
+        variables: frozenset[str] = frozenset()
         if isinstance(cfg, Config):
             filename = filename or cfg.filename
             locate = locate or cfg.locate
             data = cfg.to_dict()
+            variables = cfg.variables
         else:
             data = _copy_config(cfg)
         self.locate: Callable[[Sequence[KeyPart]], str | None] = locate or (lambda key_path: filename)
@@ -90,6 +94,10 @@ class Runner:
         get_plugin_manager().configure(data)
         self.cfg: dict[str, Any] = data
         self.registry = registry or default_registry()
+        known = get_plugin_manager().declared_config_keys()
+        check_before_run(data, variables, known, self.registry, self.locate, filename)
+        for name in unread_variables(data, variables, known):  # resolved: dumps and checkpoints hold what is read
+            del data[name]
 
         env_cfg = dict(data.get("env_cfg") or {})
         dist_cfg = self._dist_cfg(env_cfg)
@@ -165,10 +173,10 @@ class Runner:
         if not isinstance(randomness, Mapping):
             raise ConfigError(f"{self.where('randomness')}: expected a mapping with seed, deterministic, "
                               "diff_rank_seed")
-        unknown = sorted(set(randomness) - set(_RANDOMNESS_KEYS))
+        unknown = sorted(set(randomness) - set(RANDOMNESS_KEYS))
         if unknown:
             raise ConfigError(f"{self.where('randomness', unknown[0])}: unknown key "
-                              f"(accepted: {', '.join(_RANDOMNESS_KEYS)})")
+                              f"(accepted: {', '.join(RANDOMNESS_KEYS)})")
         seed = randomness.get("seed")
         if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
             raise ConfigError(f"{self.where('randomness', 'seed')}: expected an integer, got {seed!r}")

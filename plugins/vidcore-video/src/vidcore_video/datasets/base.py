@@ -77,6 +77,33 @@ class BaseActionDataset(Dataset):
         self.skipped = 0  # samples replaced because of decode errors, in this process
         self._undecodable: set[int] = set()
 
+    @classmethod
+    def check_config(cls, args: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """The decode-error policy as configured (see vidcore.registry.CHECK_METHOD)."""
+        problems = []
+        if args.get("on_decode_error", "raise") not in DECODE_ERROR_POLICIES:
+            problems.append(("on_decode_error", f"must be one of {DECODE_ERROR_POLICIES}, "
+                                                f"got {args['on_decode_error']!r}"))
+        retries = args.get("max_decode_retries", 10)
+        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+            problems.append(("max_decode_retries", f"must be an integer >= 0, got {retries!r}"))
+        return problems
+
+    @classmethod
+    def config_warnings(cls, args: Mapping[str, Any]) -> list[tuple[Any, str]]:
+        """Files the dataset will read that are not there (yet: data may be mounted before the run)."""
+        warnings = []
+        for key in ("ann_file", "label_file"):
+            path = args.get(key)
+            if isinstance(path, str) and path and not os.path.isfile(path):
+                warnings.append((key, f"{path} does not exist (the run needs it)"))
+        prefix, key = args.get("data_prefix"), ("data_prefix",)
+        if isinstance(prefix, Mapping):
+            prefix, key = prefix.get(cls.prefix_key), ("data_prefix", cls.prefix_key)
+        if isinstance(prefix, str) and prefix and not os.path.isdir(prefix):
+            warnings.append((key, f"{prefix} is not a directory (the run reads the media there)"))
+        return warnings
+
     # --- to implement -------------------------------------------------------------------------------
     prefix_key = "video"
 

@@ -31,21 +31,24 @@ class AccMetric(BaseMetric):
 
     default_prefix = "acc"
 
-    def __init__(self, metric_list: str | Sequence[str] = ("top_k_accuracy", "mean_class_accuracy"),
-                 collect_device: str = "cpu",
+    def __init__(self, metric_list: str | Sequence[str] = _SINGLE_LABEL, collect_device: str = "cpu",
                  metric_options: Mapping[str, Any] | None = None, prefix: str | None = None) -> None:
         super().__init__(collect_device=collect_device, prefix=prefix)
-        metrics = (metric_list,) if isinstance(metric_list, str) else tuple(metric_list)
-        unknown = [m for m in metrics if m not in _METRICS]
-        if unknown or not metrics:
-            raise ConfigError(f"AccMetric: unknown metric {unknown or metric_list!r}; choose from {list(_METRICS)}")
-        self.metrics = metrics
-        options = dict(metric_options) if metric_options else {}
-        topk = dict(options.get("top_k_accuracy") or {}).get("topk", (1, 5))
-        topk = (topk,) if isinstance(topk, int) else tuple(topk)
-        if not topk or not all(isinstance(k, int) and k > 0 for k in topk):
-            raise ConfigError(f"AccMetric: metric_options.top_k_accuracy.topk must be positive ints, got {topk!r}")
-        self.topk = topk
+        self.metrics, self.topk = _parse_options(metric_list, metric_options)
+
+    @classmethod
+    def check_config(cls, args: Mapping[str, Any]) -> list[tuple[tuple[str, ...], str]]:
+        """`metric_list` and `topk` as configured (what the constructor would refuse)."""
+        return _option_problems(args.get("metric_list", _SINGLE_LABEL), args.get("metric_options"))
+
+    @classmethod
+    def metric_names(cls, args: Mapping[str, Any]) -> list[str]:
+        """`top{k}` for each k of `topk`, `mean1`, `mean_average_precision`, `mmit_mean_average_precision`, as
+        `metric_list` asks."""
+        metrics, topk = _parse_options(args.get("metric_list", _SINGLE_LABEL), args.get("metric_options"))
+        names = [f"top{k}" for k in topk] if "top_k_accuracy" in metrics else []
+        names += ["mean1"] if "mean_class_accuracy" in metrics else []
+        return names + [metric for metric in _MULTI_LABEL if metric in metrics]
 
     def process(self, data_batch: Any, data_samples: Sequence[Any]) -> None:
         for sample in data_samples:
@@ -83,6 +86,34 @@ class AccMetric(BaseMetric):
             if "mmit_mean_average_precision" in self.metrics:
                 metrics["mmit_mean_average_precision"] = mmit_mean_average_precision(scores, targets)
         return metrics
+
+
+def _parse_options(metric_list: Any, metric_options: Any) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """The metrics and the k of top-k accuracy asked for; a ConfigError for anything else."""
+    problems = _option_problems(metric_list, metric_options)
+    if problems:
+        raise ConfigError(f"AccMetric: {problems[0][1]}")
+    metrics = (metric_list,) if isinstance(metric_list, str) else tuple(metric_list)
+    topk = dict(dict(metric_options or {}).get("top_k_accuracy") or {}).get("topk", (1, 5))
+    return metrics, (topk,) if isinstance(topk, int) else tuple(topk)
+
+
+def _option_problems(metric_list: Any, metric_options: Any) -> list[tuple[tuple[str, ...], str]]:
+    """(key path, message) of each problem of `metric_list` and `metric_options`."""
+    problems = []
+    metrics = (metric_list,) if isinstance(metric_list, str) else tuple(metric_list or ())
+    unknown = [m for m in metrics if m not in _METRICS]
+    if unknown or not metrics:
+        problems.append((("metric_list",), f"unknown metric {unknown or metric_list!r}; choose from {list(_METRICS)}"))
+    if metric_options is not None and not isinstance(metric_options, Mapping):
+        return problems + [(("metric_options",), f"expected a mapping, got {metric_options!r:.40}")]
+    options = dict((metric_options or {}).get("top_k_accuracy") or {})
+    topk = options.get("topk", (1, 5))
+    topk = (topk,) if isinstance(topk, int) else tuple(topk) if isinstance(topk, (list, tuple)) else ()
+    if not topk or not all(isinstance(k, int) and not isinstance(k, bool) and k > 0 for k in topk):
+        problems.append((("metric_options", "top_k_accuracy", "topk"),
+                         f"metric_options.top_k_accuracy.topk must be positive ints, got {options.get('topk')!r}"))
+    return problems
 
 
 def _to_numpy(value: Any) -> np.ndarray:

@@ -40,21 +40,14 @@ class ActionDataPreprocessor(BaseDataPreprocessor):
                  to_rgb: bool = False, format_shape: str = "NCHW", blending: Any = None,
                  non_blocking: bool = False, num_classes: int | None = None) -> None:
         super().__init__(non_blocking=non_blocking)
-        if format_shape not in _FORMATS:
-            raise ConfigError(f"ActionDataPreprocessor: format_shape must be one of {_FORMATS}, got {format_shape!r}")
-        if (mean is None) != (std is None):
-            raise ConfigError("ActionDataPreprocessor: give both mean and std, or neither")
-        if num_classes is not None and (isinstance(num_classes, bool) or not isinstance(num_classes, int)
-                                        or num_classes < 1):
-            raise ConfigError(f"ActionDataPreprocessor: num_classes must be a positive integer, got {num_classes!r}")
+        problems = _argument_problems(mean, std, format_shape, num_classes)
+        if problems:
+            raise ConfigError(f"ActionDataPreprocessor: {problems[0][1]}")
         self.format_shape = format_shape
         self.to_rgb = to_rgb
         self.num_classes = num_classes
         self.normalize = mean is not None
         if mean is not None and std is not None:
-            if len(mean) != len(std) or any(s <= 0 for s in std):
-                raise ConfigError(f"ActionDataPreprocessor: mean {list(mean)} and std {list(std)} must have the "
-                                  "same length and std must be positive")
             shape = (-1, 1, 1, 1) if format_shape == "NCTHW" else (-1, 1, 1)
             self.register_buffer("mean", torch.tensor(mean, dtype=torch.float32).view(shape), persistent=False)
             self.register_buffer("std", torch.tensor(std, dtype=torch.float32).view(shape), persistent=False)
@@ -66,6 +59,12 @@ class ActionDataPreprocessor(BaseDataPreprocessor):
             raise ConfigError(f"ActionDataPreprocessor: blending must be a blending config or callable, "
                               f"got {type(blending).__name__}")
         self.blending = blending
+
+    @classmethod
+    def check_config(cls, args: Mapping[str, Any]) -> list[tuple[str, str]]:
+        """`format_shape`, `mean`/`std` and `num_classes` as configured (see vidcore.registry.CHECK_METHOD)."""
+        return _argument_problems(args.get("mean"), args.get("std"), args.get("format_shape", "NCHW"),
+                                  args.get("num_classes"))
 
     def forward(self, data: Mapping[str, Any], training: bool = False) -> dict[str, Any]:
         inputs = data["inputs"]
@@ -127,3 +126,26 @@ class ActionDataPreprocessor(BaseDataPreprocessor):
             sample.gt_label = label
             moved.append(sample)
         return moved
+
+
+def _argument_problems(mean: Any, std: Any, format_shape: Any, num_classes: Any) -> list[tuple[str, str]]:
+    """(argument, what is wrong) for the constructor's arguments."""
+    problems = []
+    if format_shape not in _FORMATS:
+        problems.append(("format_shape", f"format_shape must be one of {_FORMATS}, got {format_shape!r}"))
+    if (mean is None) != (std is None):
+        problems.append(("mean" if mean is None else "std", "give both mean and std, or neither"))
+    if num_classes is not None and (isinstance(num_classes, bool) or not isinstance(num_classes, int)
+                                    or num_classes < 1):
+        problems.append(("num_classes", f"num_classes must be a positive integer, got {num_classes!r}"))
+    if mean is not None and std is not None:
+        numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                      for v in (*_as_list(mean), *_as_list(std)))
+        if not numbers or len(_as_list(mean)) != len(_as_list(std)) or any(v <= 0 for v in _as_list(std)):
+            problems.append(("std", f"mean {mean!r} and std {std!r} must be lists of numbers of the same length "
+                                    "and std must be positive"))
+    return problems
+
+
+def _as_list(value: Any) -> list[Any]:
+    return list(value) if isinstance(value, (list, tuple)) else [value]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Sequence
 
 import numpy as np
+from vidcore.registry import check_by_constructing
 
 from .clip import as_clip, require
 
@@ -55,6 +56,8 @@ class ColorJitter:
     """Scale brightness by b, blend with the frame's mean grey for contrast c, with per-pixel grey for
     saturation s, and rotate hue by h (a fraction of the colour circle); b, c, s, h are drawn once per clip
     from (1 -/+ brightness), (1 -/+ contrast), (1 -/+ saturation), (-hue, +hue), applied in random order."""
+
+    check_config = classmethod(check_by_constructing)  # the constructor validates and stores only
 
     def __init__(self, brightness: float | Sequence[float] = 0.5, contrast: float | Sequence[float] = 0.5,
                  saturation: float | Sequence[float] = 0.5, hue: float | Sequence[float] = 0.1) -> None:

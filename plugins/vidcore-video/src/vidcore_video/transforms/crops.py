@@ -8,6 +8,7 @@ from typing import Sequence
 
 import numpy as np
 from vidcore.errors import DataError
+from vidcore.registry import check_by_constructing
 
 from .clip import ArgumentMismatch, as_clip, pair, reject_lazy, require
 
@@ -36,6 +37,8 @@ def _check_fits(results: dict, name: str, crop_w: int, crop_h: int, img_w: int, 
 class RandomCrop:
     """A random `size` x `size` square (offsets drawn from [0, H - size) and [0, W - size), as mmaction2)."""
 
+    check_config = classmethod(check_by_constructing)  # the constructor validates and stores only
+
     def __init__(self, size: int, lazy: bool = False) -> None:
         reject_lazy("RandomCrop", lazy)
         require(isinstance(size, int) and size > 0, f"RandomCrop: size must be a positive int, got {size!r}")
@@ -56,6 +59,8 @@ class RandomCrop:
 class CenterCrop:
     """The centred `crop_size` region (w, h), offsets rounded down."""
 
+    check_config = classmethod(check_by_constructing)  # the constructor validates and stores only
+
     def __init__(self, crop_size: int | Sequence[int], lazy: bool = False) -> None:
         reject_lazy("CenterCrop", lazy)
         self.crop_size = pair(crop_size, "CenterCrop: crop_size")
@@ -74,6 +79,8 @@ class CenterCrop:
 class RandomResizedCrop:
     """A random region covering `area_range` of the frame with aspect ratio (w/h) in `aspect_ratio_range`
     (log-uniform); after 10 failed draws, the centred square. Crops only — follow with a Resize."""
+
+    check_config = classmethod(check_by_constructing)  # the constructor validates and stores only
 
     def __init__(self, area_range: Sequence[float] = (0.08, 1.0),
                  aspect_ratio_range: Sequence[float] = (3 / 4, 4 / 3), lazy: bool = False) -> None:
@@ -117,6 +124,8 @@ class MultiScaleCrop:
     The offset is random (`random_crop`) or one of 5 fixed positions (corners and centre; 13 adds the edge
     centres and the quarter points). Crops only — follow with `Resize(input_size, keep_ratio=False)`.
     """
+
+    check_config = classmethod(check_by_constructing)  # the constructor validates and stores only
 
     def __init__(self, input_size: int | Sequence[int], scales: Sequence[float] = (1,), max_wh_scale_gap: int = 1,
                  random_crop: bool = False, num_fixed_crops: int = 5, lazy: bool = False) -> None:
@@ -185,6 +194,8 @@ class ThreeCrop:
     """Three crops along the long side (start, end, middle — mmaction2's order); one side of `crop_size`
     (w, h) must equal the frame's. Frames come out as [crop0 clip, crop1 clip, crop2 clip]."""
 
+    check_config = classmethod(check_by_constructing)  # the constructor validates and stores only
+
     def __init__(self, crop_size: int | Sequence[int]) -> None:
         self.crop_size = pair(crop_size, "ThreeCrop: crop_size")
 
@@ -210,6 +221,8 @@ class ThreeCrop:
 
 class TenCrop:
     """The four corners and the centre, each followed by its horizontal mirror: 10 views of the clip."""
+
+    check_config = classmethod(check_by_constructing)  # the constructor validates and stores only
 
     def __init__(self, crop_size: int | Sequence[int]) -> None:
         self.crop_size = pair(crop_size, "TenCrop: crop_size")

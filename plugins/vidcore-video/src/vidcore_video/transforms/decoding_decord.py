@@ -13,6 +13,7 @@ import logging
 import os
 
 import numpy as np
+from vidcore.registry import check_by_constructing
 
 from ..errors import DecodeError
 from .clip import require
@@ -34,6 +35,8 @@ class DecordInit:
     `validate` probes the file with PyAV first (cheap, once per file) so that unreadable files raise a
     DecodeError naming them instead of reaching decord.
     """
+
+    check_config = classmethod(check_by_constructing)  # the constructor validates and stores only
 
     def __init__(self, io_backend: str = "disk", num_threads: int = 1, validate: bool = True) -> None:
         require(io_backend == "disk", f"DecordInit: io_backend must be 'disk', got {io_backend!r}")
@@ -75,6 +78,8 @@ class DecordDecode:
     match"); with `fallback_to_pyav` such a file is decoded by PyAV instead (the same frames, see
     `decoding_pyav`), with one warning per file.
     """
+
+    check_config = classmethod(check_by_constructing)  # the constructor validates and stores only
 
     def __init__(self, mode: str = "accurate", fallback_to_pyav: bool = True) -> None:
         require(mode in _MODES, f"DecordDecode: mode must be one of {_MODES}, got {mode!r}")

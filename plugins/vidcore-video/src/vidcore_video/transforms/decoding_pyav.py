@@ -16,6 +16,7 @@ import threading
 from typing import Any
 
 import numpy as np
+from vidcore.registry import check_by_constructing
 
 from ..errors import DecodeError
 from .clip import require
@@ -224,6 +225,8 @@ class PyAVVideo:
 class PyAVInit:
     """Open `results['filename']` with PyAV; sets `video_reader`, `total_frames` and `avg_fps`."""
 
+    check_config = classmethod(check_by_constructing)  # the constructor validates and stores only
+
     def __init__(self, io_backend: str = "disk", num_threads: int = 1) -> None:
         require(io_backend == "disk", f"PyAVInit: io_backend must be 'disk', got {io_backend!r}")
         self.io_backend = io_backend
@@ -243,6 +246,8 @@ class PyAVInit:
 class PyAVDecode:
     """Decode `results['frame_inds']` from `results['video_reader']` into `imgs` (N, H, W, 3) uint8 RGB,
     in the requested order; then closes the reader. `multi_thread` enables FFmpeg frame threading."""
+
+    check_config = classmethod(check_by_constructing)  # the constructor validates and stores only
 
     def __init__(self, multi_thread: bool = False, mode: str = "accurate") -> None:
         require(mode in _MODES, f"PyAVDecode: mode must be one of {_MODES}, got {mode!r}")

@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 import numpy as np
 from vidcore.errors import DataError
+from vidcore.registry import check_by_constructing
 
 from ..errors import DecodeError
 from .clip import require
@@ -28,6 +29,8 @@ class RawFrameDecode:
 
     With `modality: Flow` in the results (RawframeDataset's `modality`), frame i is the greyscale pair
     `filename_tmpl.format('x', i)`, `filename_tmpl.format('y', i)`, stacked as `imgs` (N, H, W, 2)."""
+
+    check_config = classmethod(check_by_constructing)  # the constructor validates and stores only
 
     def __init__(self, io_backend: str = "disk", decoding_backend: str = "auto") -> None:
         require(io_backend == "disk", f"RawFrameDecode: io_backend must be 'disk', got {io_backend!r}")

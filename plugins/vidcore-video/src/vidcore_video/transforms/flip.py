@@ -7,6 +7,7 @@ from typing import Mapping
 
 import numpy as np
 from vidcore.errors import DataError
+from vidcore.registry import check_by_constructing
 
 from .clip import as_clip, reject_lazy, require
 
@@ -22,6 +23,8 @@ class Flip:
     Optical flow (`modality: Flow`, frames (N, H, W, 2)): a horizontal mirror reverses horizontal motion, so the
     x component is inverted (`255 - x` on 8-bit flow, mmaction2's `iminvert`); only horizontal flips are
     allowed, as in mmaction2."""
+
+    check_config = classmethod(check_by_constructing)  # the constructor validates and stores only
 
     def __init__(self, flip_ratio: float = 0.5, direction: str = "horizontal",
                  flip_label_map: Mapping[int, int] | None = None, lazy: bool = False) -> None:

@@ -7,6 +7,7 @@ from typing import Sequence
 
 import numpy as np
 from vidcore.errors import DataError
+from vidcore.registry import check_by_constructing
 
 from .clip import as_clip, require
 
@@ -28,6 +29,8 @@ class FormatShape:
     channels_last_3d strides): models that run channels-last, the fast layout of convolutions on GPUs and
     recent CPUs, need no conversion, and the frames are copied at most once here (when an earlier transform
     left them as a view, e.g. a crop or a flip)."""
+
+    check_config = classmethod(check_by_constructing)  # the constructor validates and stores only
 
     def __init__(self, input_format: str, collapse: bool = False) -> None:
         require(input_format in _FORMATS, f"FormatShape: input_format must be one of {_FORMATS}, got {input_format!r}")
@@ -82,6 +85,8 @@ def _stack_flow(results: dict) -> np.ndarray:
 class PackActionInputs:
     """`imgs` -> `inputs` (a torch tensor sharing the array's memory and strides, uint8 unless a transform made
     floats); `label` -> `data_samples.gt_label`; the `meta_keys` present in the results -> `data_samples.metainfo`."""
+
+    check_config = classmethod(check_by_constructing)  # the constructor validates and stores only
 
     def __init__(self, meta_keys: Sequence[str] = ("img_shape", "img_key", "video_id", "timestamp", "filename",
                                                    "frame_dir", "num_clips", "clip_len")) -> None:

@@ -9,6 +9,7 @@ from typing import Sequence
 
 import numpy as np
 from vidcore.errors import DataError
+from vidcore.registry import check_by_constructing
 
 from .clip import as_clip, require
 
@@ -20,6 +21,8 @@ class Normalize:
 
     Optical flow (2-channel x/y clips) takes 2 values each; `adjust_magnitude: true` then multiplies x and y by
     the clip's accumulated resize factors (`scale_factor`, set by Resize), as mmaction2 0.x does."""
+
+    check_config = classmethod(check_by_constructing)  # the constructor validates and stores only
 
     def __init__(self, mean: Sequence[float], std: Sequence[float], to_bgr: bool = False,
                  adjust_magnitude: bool = False) -> None:

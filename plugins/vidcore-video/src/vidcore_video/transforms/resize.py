@@ -8,6 +8,7 @@ import math
 from typing import Sequence
 
 import numpy as np
+from vidcore.registry import check_by_constructing
 
 from .clip import as_clip, reject_lazy, require
 
@@ -50,6 +51,8 @@ def rescaled_size(h: int, w: int, scale: float | tuple[float, float]) -> tuple[i
 class Resize:
     """Resize the clip. `scale` is a float factor, or (w, h): with `keep_ratio` the largest size fitting in
     it (an edge of -1 means unbounded, so `(-1, 256)` sets the short side to 256); without, exactly w x h."""
+
+    check_config = classmethod(check_by_constructing)  # the constructor validates and stores only
 
     def __init__(self, scale: float | Sequence[int], keep_ratio: bool = True, interpolation: str = "bilinear",
                  lazy: bool = False) -> None:
@@ -96,6 +99,8 @@ class Resize:
 
 class RandomRescale:
     """Resize so that the short side is a random integer in the closed `scale_range`, keeping the ratio."""
+
+    check_config = classmethod(check_by_constructing)  # the constructor validates and stores only
 
     def __init__(self, scale_range: Sequence[int], interpolation: str = "bilinear") -> None:
         require(isinstance(scale_range, (list, tuple)) and len(scale_range) == 2

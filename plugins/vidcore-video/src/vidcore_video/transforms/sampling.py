@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 from vidcore.errors import DataError
+from vidcore.registry import check_by_constructing
 
 from .clip import require
 
@@ -36,6 +37,8 @@ class SampleFrames:
     Indices past the end wrap around (`loop`) or repeat the clip's last valid frame (`repeat_last`).
     `start_index` (normally set by the dataset: 0 for videos, 1 for raw frames) is added to every index.
     """
+
+    check_config = classmethod(check_by_constructing)  # the constructor validates and stores only
 
     def __init__(self, clip_len: int, frame_interval: int = 1, num_clips: int = 1, temporal_jitter: bool = False,
                  twice_sample: bool = False, out_of_bound_opt: str = "loop", test_mode: bool = False,
@@ -130,6 +133,8 @@ class DenseSampleFrames(SampleFrames):
     evenly (so it yields `num_sample_positions * num_clips` clips).
     """
 
+    check_config = classmethod(check_by_constructing)  # the constructor validates and stores only
+
     def __init__(self, clip_len: int, frame_interval: int = 1, num_clips: int = 1, sample_range: int = 64,
                  num_sample_positions: int = 10, temporal_jitter: bool = False, out_of_bound_opt: str = "loop",
                  test_mode: bool = False, start_index: int | None = None) -> None:
@@ -166,6 +171,8 @@ class UniformSample:
     Training draws a random frame per segment; test mode takes, for clip k of `num_clips`, the frame
     `int(seg * (k + 1) / (num_clips + 1))` past each segment start, where `seg = (n - 1) / clip_len`.
     """
+
+    check_config = classmethod(check_by_constructing)  # the constructor validates and stores only
 
     def __init__(self, clip_len: int, num_clips: int = 1, test_mode: bool = False,
                  start_index: int | None = None) -> None:

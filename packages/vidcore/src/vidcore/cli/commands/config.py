@@ -19,9 +19,12 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
     show = actions.add_parser("show", help="print the resolved config as YAML")
     add_config_arguments(show)
     show.set_defaults(handler=show_config)
-    check = actions.add_parser("check", help="validate every component of a config without building it")
+    check = actions.add_parser("check", help="validate every key, value and component of a config without "
+                                              "building it")
     add_config_arguments(check)
     check.set_defaults(handler=check_config)
+    keys = actions.add_parser("keys", help="list the top-level config keys vidcore and the installed plugins read")
+    keys.set_defaults(handler=list_keys)
 
 
 def show_config(args: argparse.Namespace) -> int:
@@ -33,18 +36,31 @@ def show_config(args: argparse.Namespace) -> int:
 
 def check_config(args: argparse.Namespace) -> int:
     from ...config import load_config
+    from ...config.check import ConfigProblems
     from ...config.check import check_config as check
-    from ...errors import ConfigError
     from ...plugins import default_registry
     from ...plugins.manager import get_plugin_manager
 
     default_registry().ensure_loaded()
     get_plugin_manager().warn_failures()  # one line per installed plugin that failed: the config may need it
     cfg = load_config(args.config, args.cfg_options)
-    errors, checked = check(cfg)
+    warnings: list[str] = []
+    errors, checked = check(cfg, warnings)
+    for warning in warnings:
+        print(f"vidcore: warning: {warning}", file=sys.stderr)
     if errors:
-        for error in errors[:-1]:
-            print(f"vidcore: error: {error}", file=sys.stderr)
-        raise ConfigError(f"{errors[-1]} ({len(errors)} problem{'s' if len(errors) > 1 else ''} in {cfg.filename})")
-    print(f"{cfg.filename}: OK, {checked} components checked")
+        raise ConfigProblems(errors, cfg.filename)
+    noted = f", {len(warnings)} warning{'s' if len(warnings) > 1 else ''}" if warnings else ""
+    print(f"{cfg.filename}: OK, {checked} components checked{noted}")
+    return 0
+
+
+def list_keys(args: argparse.Namespace) -> int:
+    from ...plugins.manager import get_plugin_manager
+
+    keys = get_plugin_manager().declared_config_keys()
+    width = max(map(len, keys))
+    for name, description in keys.items():
+        print(f"{name:<{width}}  {description}")
+    print("Keys starting with '_', and keys that a ${...} reference uses, are yours; any other key is an error.")
     return 0

@@ -98,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
             randomness["seed"] = args.seed
         if args.deterministic:
             randomness["deterministic"] = True
-    with Runner(cfg, filename=config.filename, locate=_locate(config, args)) as runner:
+    with Runner(config.with_data(cfg), locate=_locate(config, args)) as runner:
         runner.overwrite = args.overwrite
         runner.train()
         if runner.training_complete:  # resumed a finished run: the runner said so in one line; nothing ran
@@ -129,7 +129,7 @@ def test(args: argparse.Namespace) -> int:
         configured = cfg["test_evaluator"]
         metric = {"type": "ConfusionMatrix", "out_file": os.path.abspath(args.dump_confusion)}
         cfg["test_evaluator"] = [*(configured if isinstance(configured, list) else [configured]), metric]
-    with Runner(cfg, filename=config.filename, locate=_locate(config, args)) as runner:
+    with Runner(config.with_data(cfg), locate=_locate(config, args)) as runner:
         runner.strict_load_from = True  # testing weights that do not fit would report a random model's scores
         runner.test(dump=args.dump)
         if args.dump_confusion and cfg.get("test_evaluator"):
