@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 import yaml
-from vidcore.config import check_config, load_config
+from vidcore.config import load_config
+from vidcore.runner import check_config
 from vidcore_testing import encode_video, run_vidcore
 
 PIPELINE = [

@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from vidcore.config import check_config, load_config
+from vidcore.config import load_config
+from vidcore.runner import check_config
 
 REPOSITORY = Path(__file__).resolve().parents[1]
 SHIPPED = sorted([*REPOSITORY.glob("configs/**/*.yaml"), *REPOSITORY.glob("plugins/*/src/*/configs/**/*.yaml")])

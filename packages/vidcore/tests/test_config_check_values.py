@@ -7,8 +7,9 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from vidcore.config import check_config, load_config
+from vidcore.config import load_config
 from vidcore.plugins import PluginEntryPoint, PluginManager, manager
+from vidcore.runner import check_config
 
 COMPONENTS = '''
 from typing import Literal

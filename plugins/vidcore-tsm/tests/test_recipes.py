@@ -7,7 +7,8 @@ from importlib.resources import files
 from pathlib import Path
 
 import pytest
-from vidcore.config import check_config, load_config
+from vidcore.config import load_config
+from vidcore.runner import check_config
 
 CONFIGS = Path(str(files("vidcore_tsm") / "configs"))
 REPOSITORY_CONFIGS = Path(__file__).resolve().parents[3] / "configs"

@@ -7,7 +7,8 @@ from importlib.resources import files
 from pathlib import Path
 
 import pytest
-from vidcore.config import check_config, load_config
+from vidcore.config import load_config
+from vidcore.runner import check_config
 
 RECIPES = Path(str(files("vidcore_tsn") / "configs" / "tsn"))
 SPLITS = ("train", "val", "test")

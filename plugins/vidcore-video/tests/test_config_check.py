@@ -6,7 +6,8 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from vidcore.config import check_config, load_config
+from vidcore.config import load_config
+from vidcore.runner import check_config
 
 CONFIG = """
 model:

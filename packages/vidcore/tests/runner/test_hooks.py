@@ -102,7 +102,7 @@ def test_ema_hook_validates_on_and_saves_the_average(registry, tmp_path: Path):
 def test_config_check_knows_the_runner_layout(registry, tmp_path: Path, monkeypatch):
     """`vidcore config check` validates with the same slots the runner builds from."""
     from vidcore.config import Config
-    from vidcore.config import check as check_module
+    from vidcore.runner import config_check as check_module
 
     cfg = make_cfg(tmp_path, train_cfg={"by_epoch": True, "max_epochs": 1},
                    default_hooks={"checkpoint": {"interval": 2}, "logger": None},
@@ -112,7 +112,7 @@ def test_config_check_knows_the_runner_layout(registry, tmp_path: Path, monkeypa
                    optim_wrapper={"type": "AmpOptimWrapper", "optimizer": {"type": "SGD", "lr": 0.1},
                                   "paramwise_cfg": {"norm_decay_mult": 0.0}})
     cfg["train_dataloader"]["collate_fn"] = {"type": "pseudo_collate"}
-    monkeypatch.setattr("vidcore.plugins.default_registry", lambda: registry)
+    monkeypatch.setattr(check_module, "default_registry", lambda: registry)
     errors, checked = check_module.check_config(Config(cfg, "cfg.yaml"))
     assert errors == [] and checked >= 12
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from vidcore.config import Config, check_config
+from vidcore.config import Config
 from vidcore.errors import BuildError, RegistryError
-from vidcore.runner import Runner
+from vidcore.runner import Runner, check_config
 from vidcore.visualization import Visualizer
 from vidcore_runner_toys import make_cfg
 

@@ -1,6 +1,7 @@
-"""YAML/JSON configs: `_base_` inheritance, deep merge, `${...}` references, `--cfg-options`, custom imports,
-and `check_config` (what `vidcore config check` runs; imported on first use, as it needs the registry)."""
+"""YAML/JSON configs: `_base_` inheritance, deep merge, `${...}` references, `--cfg-options`, custom imports, and
+where components live in a config. (`check_config` moved to `vidcore.runner`, which builds what it checks.)"""
 
+from ..deprecation import moved_module
 from ..keypath import KeyPart, format_key_path, parse_key_path
 from ..lazy import lazy_getattr
 from .config import Config, load_config
@@ -9,9 +10,13 @@ from .merge import merge
 from .overrides import apply_overrides, parse_override
 
 __all__ = ["Config", "load_config", "import_custom_modules", "merge", "apply_overrides", "parse_override",
-           "check_config",
            "KeyPart", "format_key_path", "parse_key_path", "ComponentSlot", "COMPONENT_SLOTS",
            "iter_component_configs"]
 
-__getattr__ = lazy_getattr(__name__, {"check_config": ".check", "ComponentSlot": ".schema",
-                                      "COMPONENT_SLOTS": ".schema", "iter_component_configs": ".schema"})
+_public = lazy_getattr(__name__, {"ComponentSlot": ".schema", "COMPONENT_SLOTS": ".schema",
+                                  "iter_component_configs": ".schema"})
+_moved = moved_module("vidcore.config", "vidcore.runner", since="0.1")
+
+
+def __getattr__(name: str) -> object:
+    return _moved(name) if name == "check_config" else _public(name)

@@ -1,6 +1,8 @@
-"""The training engine: `Runner`, its loops, samplers, collate functions and message hub."""
+"""The training engine: `Runner`, its loops, samplers, collate functions and message hub, and `check_config`
+(what `vidcore config check` runs: every problem a run would meet before it builds)."""
 
 from .collate import default_collate, pseudo_collate, repeat_pseudo_collate, stack_inputs_collate
+from .config_check import ConfigProblems, check_config
 from .interrupt import TrainingInterrupted
 from .loops import EpochBasedTrainLoop, IterBasedTrainLoop, TestLoop, ValLoop
 from .message_hub import HistoryBuffer, MessageHub
@@ -9,6 +11,8 @@ from .runner import Runner
 from .samplers import DefaultSampler, InfiniteSampler
 
 __all__ = [
+    "check_config",
+    "ConfigProblems",
     "Runner",
     "EpochBasedTrainLoop",
     "IterBasedTrainLoop",

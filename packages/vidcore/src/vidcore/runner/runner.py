@@ -20,7 +20,6 @@ from .. import __version__
 from ..checkpoint import load_checkpoint, load_state_dict, save_checkpoint
 from ..checkpoint_url import checkpoint_file
 from ..config import Config, import_custom_modules
-from ..config.check import check_before_run
 from ..config.keys import unread_variables
 from ..config.values import RANDOMNESS_KEYS
 from ..dist import (
@@ -47,6 +46,7 @@ from ..registry import Registry
 from ..visualization import Visualizer
 from . import components
 from .checkpointing import find_resume_checkpoint, make_checkpoint, restore_checkpoint
+from .config_check import check_before_run
 from .injection import accepted_arguments
 from .interrupt import StopSignals, TrainingInterrupted, describe_position, signal_name, stop_at_safe_point
 from .logger import add_log_file, build_logger, close_logger, log_exception_to_file

@@ -36,10 +36,10 @@ def show_config(args: argparse.Namespace) -> int:
 
 def check_config(args: argparse.Namespace) -> int:
     from ...config import load_config
-    from ...config.check import ConfigProblems
-    from ...config.check import check_config as check
     from ...plugins import default_registry
     from ...plugins.manager import get_plugin_manager
+    from ...runner.config_check import ConfigProblems
+    from ...runner.config_check import check_config as check
 
     default_registry().ensure_loaded()
     get_plugin_manager().warn_failures()  # one line per installed plugin that failed: the config may need it

@@ -5,13 +5,16 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable, Collection, Mapping, Sequence
 
+from ..config.config import Config
+from ..config.custom_imports import import_custom_modules
+from ..config.keys import top_level_key_errors
+from ..config.schema import iter_component_configs
+from ..config.values import value_errors
 from ..errors import ConfigError, VidcoreError
 from ..keypath import KeyPart
-from .config import Config
-from .custom_imports import import_custom_modules
-from .keys import top_level_key_errors
-from .schema import iter_component_configs
-from .values import value_errors
+from ..plugins import default_registry
+from ..plugins.manager import get_plugin_manager
+from ..registry import validate
 
 if TYPE_CHECKING:
     from ..registry import Registry
@@ -34,10 +37,6 @@ def check_config(cfg: Config, warnings: list[str] | None = None) -> tuple[list[V
     """All problems found (not just the first), and how many component configs were checked. What may still go
     wrong at run time (a data file not there yet, a schedule clipped to the training length) is appended to
     `warnings` when it is given."""
-    from ..plugins import default_registry
-    from ..plugins.manager import get_plugin_manager
-    from ..registry import validate
-
     errors: list[VidcoreError] = []
     data = cfg.to_dict()
     try:
