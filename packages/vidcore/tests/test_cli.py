@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -110,6 +111,14 @@ def test_usage_errors_are_one_line_with_exit_status_2():
         assert result.returncode == 2, result
         assert result.stderr.count("\n") == 1 and not result.stdout, result
         assert expected in result.stderr, result
+
+
+def test_a_command_that_left_the_core_names_its_distribution():
+    env = {**os.environ, "VIDCORE_DISABLE_PLUGINS": "vidcore-plot"}
+    result = subprocess.run([VIDCORE, "plot", "work_dirs/x"], capture_output=True, text=True, env=env, timeout=120)
+    assert result.returncode == 2 and result.stderr.count("\n") == 1, result
+    assert ("invalid choice: 'plot'" in result.stderr and "'plot' comes from the distribution vidcore-plot, which is "
+            "not installed: pip install ./plugins/vidcore-plot" in result.stderr), result
 
 
 def test_help_and_plugins_do_not_import_torch():

@@ -42,10 +42,19 @@ def usage_error(prog: str, message: str) -> VidcoreError:
 _INVALID_CHOICE = re.compile(r"invalid choice: '?([^' ]+)'? \(choose from (.+)\)$")
 
 
+# Commands that left the core for a distribution of their own: a user of an older release is told where they went.
+MOVED_COMMANDS = {"plot": "vidcore-plot", "new-plugin": "vidcore-testing"}
+
+
 def _did_you_mean(message: str) -> str:
     found = _INVALID_CHOICE.search(message)
     if not found:
         return ""
+    if found.group(1) in MOVED_COMMANDS:
+        from ..registry.hints import install_command
+
+        command, dist = found.group(1), MOVED_COMMANDS[found.group(1)]
+        return f"; '{command}' comes from the distribution {dist}, which is not installed: {install_command(dist)}"
     import difflib
 
     choices = [choice.strip().strip("'") for choice in found.group(2).split(",")]
