@@ -21,7 +21,7 @@ from ..randomness import get_rng_state, set_rng_state
 if TYPE_CHECKING:
     from .runner import Runner
 
-__all__ = ["make_checkpoint", "restore_checkpoint", "find_last_checkpoint", "find_resume_checkpoint",
+__all__ = ["make_checkpoint", "restore_checkpoint", "find_resume_checkpoint",
            "checkpoint_problem"]
 
 _PERIODIC = re.compile(r"^(epoch|iter)_(\d+)\.pth$")
@@ -155,19 +155,6 @@ def _restore_seed(runner: Runner, seed: int | None) -> None:
         sampler = getattr(loader, "sampler", None)
         if hasattr(sampler, "seed"):
             sampler.seed = seed
-
-
-def find_last_checkpoint(work_dir: str, checkpoint_dir: str | os.PathLike[str] | None = None) -> str | None:
-    """The checkpoint named in `<work_dir>/last_checkpoint` (resolved against `work_dir`), or None when there is
-    none; a damaged record or a missing file is a CheckpointError."""
-    path, note = read_last_checkpoint(work_dir, checkpoint_dir)
-    if path is None:
-        if note:
-            raise CheckpointError(note)
-        return None
-    if not path.is_file():
-        raise CheckpointError(f"{Path(work_dir) / LAST_CHECKPOINT_FILE}: names {path}, which does not exist")
-    return str(path)
 
 
 def find_resume_checkpoint(work_dir: str, warn: Callable[[str], None],
