@@ -27,7 +27,7 @@ CASES = [  # (workers, pin_memory, persistent_workers)
 
 def build_loader(ann_file: str, decoder: str, workers: int, pin: bool, persistent: bool, batch_size: int) -> Any:
     from vidcore.plugins import default_registry
-    from vidcore.runner.dataloader import build_dataloader
+    from vidcore.runner._dataloader import build_dataloader
 
     cfg = {
         "batch_size": batch_size, "num_workers": workers, "pin_memory": pin, "persistent_workers": persistent,

@@ -28,7 +28,7 @@ import torch
 from torch import nn
 from vidcore.hooks import Hook
 from vidcore.model import BaseModel
-from vidcore.plugins.manager import PluginManager
+from vidcore.plugins._manager import PluginManager
 from vidcore.registry import Registry
 from vidcore.runner import Runner
 

@@ -3,7 +3,7 @@ config, each as a ratio to `python -c pass`, plus how many modules each imports.
 
 As after `pip install`, modules run from compiled bytecode: each command runs once first with bytecode writing
 allowed (PYTHONDONTWRITEBYTECODE removed). `help` is the usual case, the help text stored by an earlier run
-(vidcore.cli.help_cache); `help_first_run` is a run that finds none and loads every plugin to list commands.
+(vidcore.cli._help_cache); `help_first_run` is a run that finds none and loads every plugin to list commands.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def modules_imported(argv: list[str], env: dict[str, str] | None = None) -> tupl
 
 DISCOVERY = {  # (set-up, timed statement): finding the `vidcore` entry points in this environment
     "importlib_metadata_s": ("from importlib import metadata", "metadata.entry_points(group='vidcore')"),
-    "vidcore_discovery_s": ("from vidcore.plugins.discovery import scan_entry_points", "scan_entry_points()"),
+    "vidcore_discovery_s": ("from vidcore.plugins._discovery import scan_entry_points", "scan_entry_points()"),
 }
 
 

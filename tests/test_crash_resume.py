@@ -25,7 +25,7 @@ import reliability_toys  # noqa: E402,F401  (puts the runner tests' toys on sys.
 from vidcore.checkpoint import load_checkpoint  # noqa: E402
 from vidcore.errors import CheckpointError  # noqa: E402
 from vidcore.runner import Runner  # noqa: E402
-from vidcore.runner.interrupt import TrainingInterrupted  # noqa: E402
+from vidcore.runner._interrupt import TrainingInterrupted  # noqa: E402
 from vidcore_runner_toys import make_cfg, make_registry, model_weights  # noqa: E402
 
 _spec = importlib.util.spec_from_file_location("crash_resume", HERE.parent / "benchmarks" / "crash_resume.py")
@@ -194,8 +194,8 @@ def test_temp_files_of_killed_writes_are_never_read_and_are_removed(tmp_path: Pa
 
 
 def test_the_cli_prints_one_line_and_exits_130_on_sigint(tmp_path: Path, monkeypatch, capsys):
-    """In-process through `vidcore.cli.main.main`, the same path as the command line."""
-    from vidcore.cli.main import main
+    """In-process through `vidcore.cli._main.main`, the same path as the command line."""
+    from vidcore.cli._main import main
     from vidcore.plugins import reset_default_registry
 
     (tmp_path / "cfg.yaml").write_text(

@@ -132,7 +132,7 @@ def test_infer_user_errors_exit_2_with_one_line(trained, env, tmp_path, monkeypa
     assert other_model.stderr.startswith("vidcore: error: ") and len(other_model.stderr.splitlines()) == 1
     assert "does not fit the config's Recognizer2D" in other_model.stderr and "cls_head.fc_cls" in other_model.stderr
 
-    from vidcore.cli.main import main  # the same command in-process: cheaper, same exit status and message
+    from vidcore.cli._main import main  # the same command in-process: cheaper, same exit status and message
 
     corrupt = tmp_path / "corrupt.pth"
     corrupt.write_bytes(b"PK\x03\x04 truncated")

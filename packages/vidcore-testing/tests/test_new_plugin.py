@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import vidcore
-from vidcore.cli.main import main
+from vidcore.cli._main import main
 from vidcore_testing import pip_install, run_vidcore
 from vidcore_testing.scaffold import vidcore_requirement
 

@@ -124,7 +124,7 @@ def test_a_command_that_left_the_core_names_its_distribution():
 def test_help_and_plugins_do_not_import_torch():
     code = textwrap.dedent("""
         import sys
-        from vidcore.cli.main import main
+        from vidcore.cli._main import main
         for argv in (["--help"], ["plugins", "--verbose"], ["plugins", "--json"]):
             try:
                 main(argv)

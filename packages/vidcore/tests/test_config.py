@@ -247,7 +247,7 @@ def test_custom_imports_imports_exactly_what_is_named(tmp_path, monkeypatch):
 
 def test_check_config_reports_every_problem_and_its_old_config_name_forwards(tmp_path, vidcore_registry):
     import vidcore.config
-    from vidcore.deprecation import VidcoreDeprecationWarning
+    from vidcore._deprecation import VidcoreDeprecationWarning
     from vidcore.runner import check_config
 
     with pytest.warns(VidcoreDeprecationWarning, match="vidcore.config.check_config .*vidcore.runner"):

@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 from vidcore.config import load_config
-from vidcore.plugins import PluginEntryPoint, PluginManager, manager
+from vidcore.plugins import PluginEntryPoint, PluginManager
+from vidcore.plugins import _manager as manager
 from vidcore.runner import check_config
 
 COMPONENTS = '''

@@ -1,4 +1,4 @@
-"""The limits of `vidcore.config.safe_yaml` hold exactly at their bounds, in YAML, JSON and `${...}` references."""
+"""The limits of `vidcore.config._safe_yaml` hold exactly at their bounds, in YAML, JSON and `${...}` references."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import json
 
 import pytest
 import yaml
-from vidcore.config.interpolation import resolve_references
-from vidcore.config.safe_yaml import MAX_ALIASES, MAX_DEPTH, MAX_INTEGER_DIGITS, MAX_VALUES, load_json, load_yaml
+from vidcore.config._interpolation import resolve_references
+from vidcore.config._safe_yaml import MAX_ALIASES, MAX_DEPTH, MAX_INTEGER_DIGITS, MAX_VALUES, load_json, load_yaml
 from vidcore.errors import ConfigError
 
 

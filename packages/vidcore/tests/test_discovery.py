@@ -6,11 +6,11 @@ import subprocess
 import sys
 import textwrap
 
-from vidcore.plugins.discovery import PluginEntryPoint
+from vidcore.plugins._discovery import PluginEntryPoint
 
 COMPARE = textwrap.dedent("""
     import json, sys
-    from vidcore.plugins.discovery import _scan_folders, _scan_with_importlib
+    from vidcore.plugins._discovery import _scan_folders, _scan_with_importlib
     print(json.dumps([[p._asdict() for p in _scan_folders()], [p._asdict() for p in _scan_with_importlib()]]))
 """)
 

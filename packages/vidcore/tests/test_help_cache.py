@@ -1,5 +1,5 @@
 """`vidcore --help` from the stored text: the same output as building the parser, without loading a plugin,
-and a new text as soon as what is installed changes (vidcore.cli.help_cache); where that text is kept
+and a new text as soon as what is installed changes (vidcore.cli._help_cache); where that text is kept
 (vidcore.cache_dir)."""
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ BROKEN = {"vidcore_broken/plugin.py": 'raise ImportError("libbroken.so.3: cannot
 # Runs the CLI's main() in-process, then reports whether pluggy or a plugin module was imported.
 MAIN_THEN_REPORT = """
     import sys
-    from vidcore.cli.main import main
+    from vidcore.cli._main import main
     status = main({argv!r})
     loaded = sorted(name for name in sys.modules if name == "pluggy" or name.startswith("vidcore_hello"))
     print("@@", status, loaded)

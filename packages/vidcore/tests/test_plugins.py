@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pluggy
 import pytest
-from vidcore.deprecation import removal_version
+from vidcore._deprecation import removal_version
 from vidcore.plugins import PROJECT_NAME, VidcoreDeprecationWarning, deprecation, hookimpl, hookspec, warn_deprecated
 from vidcore_testing import CliResult, pip_install, run_python, run_vidcore, write_distribution
 
@@ -422,7 +422,7 @@ def test_plugins_verbose_lists_hooks_and_lazy_components(site):
 def test_help_and_plugins_import_neither_torch_nor_lazy_components(site):
     result = python(site, """
         import sys
-        from vidcore.cli.main import main
+        from vidcore.cli._main import main
         for argv in (["--help"], ["plugins", "--verbose"]):
             try:
                 main(argv)

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 import torch
-from vidcore.visualization.media import as_rgb_array, frames_grid, scalar_value
+from vidcore.visualization._media import as_rgb_array, frames_grid, scalar_value
 
 
 def test_frames_grid_lays_frames_out_in_rows_and_pads_with_black():

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from vidcore.cli.main import main
+from vidcore.cli._main import main
 from vidcore.errors import DataError
 from vidcore_plot.plotting import collect_curves, find_scalar_log, load_run, read_scalar_log, render_curves
 
@@ -139,6 +139,6 @@ def test_cli_without_matplotlib_says_how_to_install(tmp_path: Path, capsys: pyte
 
 
 def test_cli_start_up_does_not_import_matplotlib() -> None:
-    code = "import sys; from vidcore.cli.main import build_parser; build_parser(); print('matplotlib' in sys.modules)"
+    code = "import sys; from vidcore.cli._main import build_parser; build_parser(); print('matplotlib' in sys.modules)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "False"

@@ -107,7 +107,7 @@ def test_infer_command_prints_topk(setup):
 
 
 def test_infer_command_json_output(setup, capsys):
-    from vidcore.cli.main import main
+    from vidcore.cli._main import main
 
     assert main(["infer", setup["config"], setup["checkpoint"], setup["videos"][0], "--json", "--topk", "1"]) == 0
     (line,) = capsys.readouterr().out.splitlines()
@@ -122,7 +122,7 @@ def test_infer_command_json_output(setup, capsys):
     ("topk", "--topk: expected a positive number, got 0"),
 ])
 def test_infer_command_user_errors_exit_2_with_one_line(setup, capsys, case, message):
-    from vidcore.cli.main import main
+    from vidcore.cli._main import main
 
     video, checkpoint, topk = setup["videos"][0], setup["checkpoint"], "3"
     if case == "video":

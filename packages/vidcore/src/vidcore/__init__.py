@@ -8,8 +8,9 @@ and the error types `VidcoreError`, `ConfigError`, `RegistryError`, `BuildError`
 
 from __future__ import annotations
 
+from ._deprecation import add_privatized_module_finder
+from ._lazy import lazy_getattr
 from .errors import BuildError, CheckpointError, ConfigError, DataError, PluginError, RegistryError, VidcoreError
-from .lazy import lazy_getattr
 
 __version__ = "0.1.0"
 
@@ -19,10 +20,10 @@ _LAZY = {
     "Registry": "vidcore.registry",
     "default_registry": "vidcore.plugins",
     "register": "vidcore.plugins",
-    "hookimpl": "vidcore.plugins.markers",
-    "hookspec": "vidcore.plugins.markers",
+    "hookimpl": "vidcore.plugins._markers",
+    "hookspec": "vidcore.plugins._markers",
     "Runner": "vidcore.runner",
-    "cache_dir": "vidcore.cache",
+    "cache_dir": "vidcore._cache",
 }
 
 __all__ = [
@@ -39,3 +40,6 @@ __all__ = [
 
 
 __getattr__ = lazy_getattr(__name__, _LAZY)
+
+# vidcore 0.1 renamed the private modules with a leading underscore; the old names warn until 0.2
+add_privatized_module_finder(__name__, since="0.1")

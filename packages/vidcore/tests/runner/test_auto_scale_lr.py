@@ -11,7 +11,7 @@ import torch
 from vidcore.errors import ConfigError
 from vidcore.optim import OptimWrapper
 from vidcore.runner import Runner
-from vidcore.runner.scale_lr import scale_lr
+from vidcore.runner._scale_lr import scale_lr
 from vidcore_runner_toys import make_cfg, read_json_lines
 
 

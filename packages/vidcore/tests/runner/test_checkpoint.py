@@ -134,7 +134,7 @@ def test_ddp_prefix_is_stripped_and_prefix_selects_a_submodule():
 
 def test_loading_with_weights_only_needs_no_unsafe_unpickling(tmp_path: Path):
     """What the runner writes (plain data + tensors) must load with torch's safe loader itself."""
-    from vidcore.randomness import get_rng_state
+    from vidcore._randomness import get_rng_state
 
     path = tmp_path / "full.pth"
     save_checkpoint({"rng": [get_rng_state()], "meta": {"cfg": {"a": [1, 2.5, None, "x"]}, "seed": 3}}, path)

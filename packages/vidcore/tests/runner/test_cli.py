@@ -96,7 +96,7 @@ def test_missing_checkpoint_is_one_line_and_exit_2(project: Path):
 
 def test_config_error_names_file_and_key_and_writes_nothing(project: Path, monkeypatch, capsys):
     """In-process (`main`), to spare a torch import: the same code path as the command line."""
-    from vidcore.cli.main import main
+    from vidcore.cli._main import main
     from vidcore.plugins import reset_default_registry
 
     monkeypatch.chdir(project)

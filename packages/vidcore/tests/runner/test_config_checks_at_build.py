@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 from vidcore.config import Config, load_config
-from vidcore.config.keys import CORE_KEYS, top_level_key_errors
+from vidcore.config._keys import CORE_KEYS, top_level_key_errors
 from vidcore.runner import Runner
-from vidcore.runner.config_check import ConfigProblems
+from vidcore.runner._config_check import ConfigProblems
 from vidcore_runner_toys import make_cfg
 
 

@@ -9,7 +9,7 @@ import pytest
 import torch
 from vidcore.model import stack_tensors
 from vidcore.runner import DefaultSampler, InfiniteSampler, default_collate, pseudo_collate, stack_inputs_collate
-from vidcore.runner.dataloader import build_dataloader, seed_dataloader
+from vidcore.runner._dataloader import build_dataloader, seed_dataloader
 
 
 class Sample:
@@ -91,7 +91,7 @@ def test_default_sampler_shuffles_per_epoch_and_splits_ranks(monkeypatch):
     sampler.set_epoch(0)
     assert list(sampler) == first
 
-    import vidcore.runner.samplers as samplers
+    import vidcore.runner._samplers as samplers
 
     monkeypatch.setattr(samplers, "get_world_size", lambda: 3)
     parts = []

@@ -10,7 +10,7 @@ from vidcore.checkpoint import load_checkpoint
 from vidcore.errors import ConfigError
 from vidcore.evaluation import Evaluator
 from vidcore.hooks import HOOK_POINTS, Hook, Priority, get_priority
-from vidcore.hooks.metric_rule import infer_rule, resolve_rule
+from vidcore.hooks._metric_rule import infer_rule, resolve_rule
 from vidcore.runner import MessageHub, Runner
 from vidcore_runner_toys import ToyAccuracy, make_cfg, model_weights
 
@@ -102,7 +102,7 @@ def test_ema_hook_validates_on_and_saves_the_average(registry, tmp_path: Path):
 def test_config_check_knows_the_runner_layout(registry, tmp_path: Path, monkeypatch):
     """`vidcore config check` validates with the same slots the runner builds from."""
     from vidcore.config import Config
-    from vidcore.runner import config_check as check_module
+    from vidcore.runner import _config_check as check_module
 
     cfg = make_cfg(tmp_path, train_cfg={"by_epoch": True, "max_epochs": 1},
                    default_hooks={"checkpoint": {"interval": 2}, "logger": None},

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from vidcore.evaluation import BaseMetric
 from vidcore.plugins import default_registry
-from vidcore.runner.injection import accepted_arguments
+from vidcore.runner._injection import accepted_arguments
 
 
 class WritesFiles(BaseMetric):

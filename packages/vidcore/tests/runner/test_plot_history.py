@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import vidcore_plot.plotting as plotting
-from vidcore.cli.main import main
+from vidcore.cli._main import main
 from vidcore.runner import Runner
 from vidcore_runner_toys import make_cfg
 

@@ -10,7 +10,7 @@ import torch
 from vidcore.errors import ConfigError
 from vidcore.hooks import Hook
 from vidcore.runner import Runner
-from vidcore.runner.threads import choose_torch_threads
+from vidcore.runner._threads import choose_torch_threads
 from vidcore_runner_toys import make_cfg
 
 
@@ -58,7 +58,7 @@ def test_auto_keeps_torch_threads_when_the_model_runs_on_the_cpu(registry, tmp_p
 
 
 def test_omp_num_threads_wins_over_auto(monkeypatch):
-    from vidcore.runner.threads import torch_threads_for
+    from vidcore.runner._threads import torch_threads_for
 
     loaders = [{"num_workers": 3}]
     assert torch_threads_for("auto", loaders, "cfg.yaml: env_cfg.torch_threads", on_accelerator=True)[0] is not None

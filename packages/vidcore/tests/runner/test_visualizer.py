@@ -154,7 +154,7 @@ def test_visualizer_close_closes_all_even_if_one_fails():
 
 
 def test_progress_bar_on_an_interactive_terminal(registry, tmp_path: Path, monkeypatch):
-    import vidcore.hooks.progress as progress
+    import vidcore.hooks._progress as progress
 
     started = []
     original_start = progress.ProgressDisplay.start

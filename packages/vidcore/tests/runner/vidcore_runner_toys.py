@@ -16,7 +16,7 @@ import torch
 from torch import nn
 from vidcore.evaluation import BaseMetric
 from vidcore.model import BaseModel
-from vidcore.plugins.manager import PluginManager
+from vidcore.plugins._manager import PluginManager
 from vidcore.registry import Registry
 
 torch.set_num_threads(1)  # the test machine is shared; one thread is faster and deterministic

@@ -8,7 +8,7 @@ import sys
 import pytest
 import torch
 import yaml
-from vidcore.cli.main import main
+from vidcore.cli._main import main
 
 
 def test_migrate_writes_yaml_with_todo_header(v0_config, tmp_path, capsys):
@@ -115,7 +115,7 @@ def test_convert_checkpoint_command(tmp_path, capsys, mmaction_names):
 
 
 def test_help_does_not_import_torch():
-    code = ("import sys\nfrom vidcore.cli.main import main\n"
+    code = ("import sys\nfrom vidcore.cli._main import main\n"
             "for command in ('migrate', 'convert-checkpoint'):\n"
             "    try:\n        main([command, '--help'])\n    except SystemExit:\n        pass\n"
             "print('TORCH' if 'torch' in sys.modules else 'NO-TORCH')\n")

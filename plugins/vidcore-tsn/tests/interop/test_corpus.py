@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 import yaml
-from vidcore.cli.main import main
+from vidcore.cli._main import main
 from vidcore.errors import VidcoreError
 from vidcore_tsn.interop.migrate import migrate_config, render_yaml
 

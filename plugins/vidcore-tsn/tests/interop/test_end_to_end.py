@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from vidcore.cli.main import main
+from vidcore.cli._main import main
 
 pytestmark = pytest.mark.slow
 

@@ -1,5 +1,5 @@
 """The `vidcore` command line."""
 
-from .main import main
+from ._main import main
 
 __all__ = ["main"]

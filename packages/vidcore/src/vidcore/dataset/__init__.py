@@ -8,7 +8,7 @@ runner and other wrappers read from a dataset when the wrapped one has it:
 - `get_cat_ids(index) -> list[int]`: the categories (labels) of a sample, which `ClassBalancedDataset` needs.
 """
 
-from .subset import select_indices
-from .wrappers import ClassBalancedDataset, ConcatDataset, RepeatDataset
+from ._subset import select_indices
+from ._wrappers import ClassBalancedDataset, ConcatDataset, RepeatDataset
 
 __all__ = ["ConcatDataset", "RepeatDataset", "ClassBalancedDataset", "select_indices"]

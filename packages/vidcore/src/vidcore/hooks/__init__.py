@@ -5,11 +5,11 @@
 
 from __future__ import annotations
 
-from ..lazy import lazy_getattr
-from .hook import HOOK_POINTS, Hook
-from .priority import Priority, get_priority
+from .._lazy import lazy_getattr
+from ._hook import HOOK_POINTS, Hook
+from ._priority import Priority, get_priority
 
-# name -> module in this package, for lazy imports here and lazy registration in vidcore.plugins.builtin
+# name -> module in this package, for lazy imports here and lazy registration in vidcore.plugins._builtin
 BUILTIN_HOOK_MODULES = {
     "RuntimeInfoHook": "runtime_info_hook",
     "IterTimerHook": "iter_timer_hook",
@@ -25,4 +25,4 @@ BUILTIN_HOOK_MODULES = {
 __all__ = ["Hook", "HOOK_POINTS", "Priority", "get_priority", *BUILTIN_HOOK_MODULES]
 
 
-__getattr__ = lazy_getattr(__name__, {name: f".{module}" for name, module in BUILTIN_HOOK_MODULES.items()})
+__getattr__ = lazy_getattr(__name__, {name: f"._{module}" for name, module in BUILTIN_HOOK_MODULES.items()})

@@ -1,7 +1,7 @@
 """Optimization: optimizer wrappers (accumulation, clipping, AMP), their constructor, parameter schedulers."""
 
-from .amp_optim_wrapper import AmpOptimWrapper
-from .constructor import DefaultOptimWrapperConstructor
-from .optim_wrapper import OptimWrapper
+from ._amp_optim_wrapper import AmpOptimWrapper
+from ._constructor import DefaultOptimWrapperConstructor
+from ._optim_wrapper import OptimWrapper
 
 __all__ = ["OptimWrapper", "AmpOptimWrapper", "DefaultOptimWrapperConstructor"]

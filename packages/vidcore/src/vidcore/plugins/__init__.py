@@ -8,25 +8,25 @@ pluggy: `vidcore --help` needs only the former.
 from __future__ import annotations
 
 # Imported now: the function `deprecation` shares its module's name, which a later import would rebind.
-from ..deprecation import VidcoreDeprecationWarning, deprecation, warn_deprecated
-from ..lazy import lazy_getattr
+from .._deprecation import VidcoreDeprecationWarning, deprecation, warn_deprecated
+from .._lazy import lazy_getattr
 
 _LAZY = {
-    "ENTRY_POINT_GROUP": ".discovery",
-    "PROJECT_NAME": ".markers",
-    "PluginEntryPoint": ".discovery",
-    "PluginInfo": ".manager",
-    "PluginManager": ".manager",
-    "default_registry": ".default",
-    "register": ".default",
-    "reset_default_registry": ".default",
-    "set_default_registry": ".default",
-    "Registrar": ".manager",
-    "get_plugin_manager": ".manager",
-    "hookimpl": ".markers",
-    "hookspec": ".markers",
-    "reset_plugin_manager": ".manager",
-    "scan_entry_points": ".discovery",
+    "ENTRY_POINT_GROUP": "._discovery",
+    "PROJECT_NAME": "._markers",
+    "PluginEntryPoint": "._discovery",
+    "PluginInfo": "._manager",
+    "PluginManager": "._manager",
+    "default_registry": "._default",
+    "register": "._default",
+    "reset_default_registry": "._default",
+    "set_default_registry": "._default",
+    "Registrar": "._manager",
+    "get_plugin_manager": "._manager",
+    "hookimpl": "._markers",
+    "hookspec": "._markers",
+    "reset_plugin_manager": "._manager",
+    "scan_entry_points": "._discovery",
 }
 
 __all__ = [

@@ -1,9 +1,9 @@
 """Component registry: kinds, lazy and eager registration, building from `type:` configs."""
 
-from ..deprecation import moved_module
-from .builder import build, check_by_constructing, is_component_config, validate
-from .hints import FIRST_PARTY_PATHS, close_matches, install_command
-from .registry import KINDS, Entry, Registry, normalize_dist
+from .._deprecation import moved_module
+from ._builder import build, check_by_constructing, is_component_config, validate
+from ._hints import FIRST_PARTY_PATHS, close_matches, install_command
+from ._registry import KINDS, Entry, Registry, normalize_dist
 
 __all__ = [
     "KINDS",

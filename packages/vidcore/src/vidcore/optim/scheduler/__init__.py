@@ -1,6 +1,6 @@
 """Parameter schedulers: learning rate and momentum schedules with `begin`/`end` windows."""
 
-from .lr_scheduler import (
+from ._lr_scheduler import (
     ConstantLR,
     CosineAnnealingLR,
     CosineRestartLR,
@@ -12,7 +12,7 @@ from .lr_scheduler import (
     PolyLR,
     StepLR,
 )
-from .momentum_scheduler import (
+from ._momentum_scheduler import (
     ConstantMomentum,
     CosineAnnealingMomentum,
     CosineRestartMomentum,
@@ -22,7 +22,7 @@ from .momentum_scheduler import (
     PolyMomentum,
     StepMomentum,
 )
-from .param_scheduler import (
+from ._param_scheduler import (
     INF,
     ConstantParamScheduler,
     CosineAnnealingParamScheduler,
