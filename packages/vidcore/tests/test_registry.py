@@ -247,6 +247,22 @@ def test_validate_collects_every_error_without_building(registry):
     assert built == []
 
 
+def test_build_and_validate_agree_on_a_nested_name_of_another_kind(registry):
+    """A nested name not registered in its parent's kind is found in the one kind that has it (both walk the
+    config the same way); a name of two other kinds is the same one-line error from both."""
+    cfg = {"type": "Net", "depth": 1, "head": {"type": "Crop", "size": 2}}
+    assert isinstance(registry.build(cfg, "models").head, Crop)
+    assert validate(registry, cfg, "models") == []
+    registry.register("datasets", "Crop", Crop, dist="dist-a")
+    with pytest.raises(RegistryError) as built:
+        registry.build(cfg, "models", key_path=("model",))
+    validated = validate(registry, cfg, "models", key_path=("model",))
+    expected = ("model.head.type: 'Crop' is registered as datasets and transforms; "
+                "this key is read as models, where it is not registered")
+    assert str(built.value) == expected
+    assert [str(error) for error in validated] == [expected]
+
+
 def test_listing_reports_kind_dist_and_load_state(lazy_module, registry):
     registry.register("transforms", "Widget", f"{lazy_module}:Widget", dist="lazy-dist")
     rows = {(e.kind, e.name): (e.dist, e.loaded, e.import_string) for e in registry.entries()}

@@ -69,9 +69,13 @@ def build(
 
     raw = set(getattr(target, RAW_ARGS_ATTRIBUTE, ()))
     configured = dict(args)
+    def build_nested(component: Mapping[str, Any], where: tuple[KeyPart, ...]) -> Any:
+        nested_kind = _nested_kind(registry, component["type"], kind, where, locate)
+        return build(registry, component, nested_kind, key_path=where, locate=locate)
+
     for key in list(args):
         if key not in raw:
-            args[key] = _build_nested(registry, args[key], kind, path + (key,), locate)
+            args[key] = _map_components(args[key], path + (key,), build_nested)
     _check_arguments(target, label, args, path, locate)
     problems = _component_messages(target, CHECK_METHOD, configured)
     if problems:
@@ -86,23 +90,30 @@ def build(
         raise _located(BuildError(f"{type(exc).__name__}: {detail}"), path, locate, label) from exc
 
 
-def _build_nested(registry: Registry, value: Any, parent_kind: str, path: tuple[KeyPart, ...],
-                  locate: Locate | None) -> Any:
+def _nested_kind(registry: Registry, name: Any, parent_kind: str, path: tuple[KeyPart, ...],
+                 locate: Locate | None) -> str:
+    """The kind a nested component is looked up in: its parent's kind where the name is registered there,
+    else the one other kind that has it; a name of several other kinds is an error."""
+    if not isinstance(name, str) or parent_kind in registry.kinds_of(name):
+        return parent_kind
+    kinds = registry.kinds_of(name)
+    if len(kinds) > 1:
+        message = (f"'{name}' is registered as {' and '.join(kinds)}; "
+                   f"this key is read as {parent_kind}, where it is not registered")
+        raise _located(RegistryError(message), path + ("type",), locate)
+    return kinds[0] if kinds else parent_kind
+
+
+def _map_components(value: Any, path: tuple[KeyPart, ...],
+                    on_component: Callable[[Mapping[str, Any], tuple[KeyPart, ...]], Any]) -> Any:
+    """`value` with each component config in it replaced by `on_component(config, key_path)`; the walk does
+    not enter a component config (its own arguments are its business)."""
     if is_component_config(value):
-        name = value["type"]
-        kind = parent_kind
-        if isinstance(name, str) and parent_kind not in registry.kinds_of(name):
-            kinds = registry.kinds_of(name)
-            if len(kinds) > 1:
-                message = (f"'{name}' is registered as {' and '.join(kinds)}; "
-                           f"this key is read as {parent_kind}, where it is not registered")
-                raise _located(RegistryError(message), path + ("type",), locate)
-            kind = kinds[0] if kinds else parent_kind
-        return build(registry, value, kind, key_path=path, locate=locate)
+        return on_component(value, path)
     if isinstance(value, Mapping):
-        return {key: _build_nested(registry, item, parent_kind, path + (key,), locate) for key, item in value.items()}
+        return {key: _map_components(item, path + (key,), on_component) for key, item in value.items()}
     if isinstance(value, list):
-        return [_build_nested(registry, item, parent_kind, path + (index,), locate) for index, item in enumerate(value)]
+        return [_map_components(item, path + (index,), on_component) for index, item in enumerate(value)]
     return value
 
 
@@ -133,10 +144,21 @@ def validate(
     except RegistryError as exc:
         return [_located(exc, path + ("type",), locate)]
     errors: list[VidcoreError] = []
+
+    def validate_nested(component: Mapping[str, Any], where: tuple[KeyPart, ...]) -> Mapping[str, Any]:
+        try:
+            nested_kind = _nested_kind(registry, component["type"], kind, where, locate)
+        except VidcoreError as exc:
+            errors.append(exc)
+        else:
+            errors.extend(validate(registry, component, nested_kind, key_path=where, locate=locate,
+                                   warnings=warnings))
+        return component
+
     raw = set(getattr(target, RAW_ARGS_ATTRIBUTE, ()))
     for key, value in args.items():
         if key not in raw:
-            errors += _validate_nested(registry, value, kind, path + (key,), locate, warnings)
+            _map_components(value, path + (key,), validate_nested)
     try:
         _check_arguments(target, name, args, path, locate, injected)
     except VidcoreError as exc:
@@ -184,20 +206,6 @@ def check_by_constructing(cls: type, args: Mapping[str, Any]) -> list[str]:
     except (TypeError, ValueError) as exc:
         return [f"{type(exc).__name__}: {exc}"]
     return []
-
-
-def _validate_nested(registry: Registry, value: Any, parent_kind: str, path: tuple[KeyPart, ...],
-                     locate: Locate | None, warnings: list[str] | None = None) -> list[VidcoreError]:
-    if is_component_config(value):
-        name = value["type"]
-        kind = parent_kind
-        if isinstance(name, str) and parent_kind not in registry.kinds_of(name):
-            kinds = registry.kinds_of(name)
-            kind = kinds[0] if len(kinds) == 1 else parent_kind
-        return validate(registry, value, kind, key_path=path, locate=locate, warnings=warnings)
-    items = value.items() if isinstance(value, Mapping) else enumerate(value) if isinstance(value, list) else ()
-    return [error for key, item in items
-            for error in _validate_nested(registry, item, parent_kind, path + (key,), locate, warnings)]
 
 
 def _check_arguments(target: Any, label: str, args: dict[str, Any], path: tuple[KeyPart, ...],
