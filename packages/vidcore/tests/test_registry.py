@@ -295,3 +295,19 @@ def test_every_built_in_hook_is_registered_and_resolves():
     assert sorted(hooks) == sorted(entry.name for entry in registry.entries("hooks") if entry.dist == "vidcore")
     for name in hooks:
         assert registry.get("hooks", name) is getattr(vidcore.hooks, name)
+
+
+def test_every_builtin_component_imports_from_its_registered_string():
+    """The core registers its components by import string; each one imports (no deprecated module path) and
+    names the object the public package exports."""
+    import importlib
+    import warnings
+
+    from vidcore.plugins._builtin import CORE_COMPONENTS
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for kind, entries in CORE_COMPONENTS.items():
+            for name, target in entries.items():
+                module, _, attribute = target.partition(":")
+                assert getattr(importlib.import_module(module), attribute).__name__ == name, (kind, target)

@@ -33,7 +33,7 @@ CORE_COMPONENTS: dict[str, dict[str, str]] = {
         **{f"{name}Momentum": f"{_SCHEDULER_MODULE}._momentum_scheduler:{name}Momentum" for name in _SCHEDULES},
         **{f"{name}ParamScheduler": f"{_SCHEDULER_MODULE}._param_scheduler:{name}ParamScheduler"
            for name in _SCHEDULES},
-        **{f"{name}{suffix}": f"{_SCHEDULER_MODULE}.{module}:{name}{suffix}" for name in _LR_ONLY_SCHEDULES
+        **{f"{name}{suffix}": f"{_SCHEDULER_MODULE}._{module}:{name}{suffix}" for name in _LR_ONLY_SCHEDULES
            for suffix, module in (("LR", "lr_scheduler"), ("ParamScheduler", "param_scheduler"))},
     },
     "hooks": {name: f"vidcore.hooks:{name}" for name in _HOOKS},
