@@ -25,8 +25,7 @@ sys.path.insert(0, str(HERE / "bad_inputs"))
 
 from cli_cases import TOY_CONFIG, VIDCORE, assert_user_error, snapshot, vidcore  # noqa: E402
 from reliability_toys import toy_env  # noqa: E402
-from vidcore.checkpoint import load_checkpoint, save_checkpoint  # noqa: E402
-from vidcore.hooks._checkpoint_hook import read_last_checkpoint  # noqa: E402
+from vidcore.checkpoint import load_checkpoint, read_last_checkpoint, save_checkpoint  # noqa: E402
 from vidcore.runner._checkpointing import checkpoint_problem  # noqa: E402
 
 pytestmark = pytest.mark.slow

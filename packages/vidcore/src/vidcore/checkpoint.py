@@ -1,4 +1,5 @@
-"""Checkpoint files: atomic saving, safe loading (`weights_only=True`), and state-dict loading with a report.
+"""Checkpoint files: atomic saving, safe loading (`weights_only=True`), state-dict loading with a report, and
+the work dir's `last_checkpoint` record that resuming reads (written by whichever hook saves checkpoints).
 
 A checkpoint is a dict of plain data and tensors (see docs/runner.md for its keys); anything else would
 need unsafe unpickling to load, so the runner converts RNG states and configs to lists and dicts.
@@ -21,7 +22,8 @@ from torch import nn
 from .errors import CheckpointError
 
 __all__ = ["save_checkpoint", "load_checkpoint", "load_state_dict", "LoadReport", "DEFAULT_REVISE_KEYS",
-           "is_temp_file", "remove_temp_files", "write_atomically"]
+           "is_temp_file", "remove_temp_files", "write_atomically", "LAST_CHECKPOINT_FILE", "write_last_checkpoint",
+           "read_last_checkpoint"]
 
 # Keys saved from a DistributedDataParallel model start with `module.`; strip it by default.
 DEFAULT_REVISE_KEYS: tuple[tuple[str, str], ...] = ((r"^module\.", ""),)
@@ -267,3 +269,67 @@ def load_state_dict(
         raise CheckpointError(f"{where}: does not fit {type(model).__name__}: " + "; ".join(report.lines()))
     model.load_state_dict(loadable, strict=False)
     return report
+
+
+LAST_CHECKPOINT_FILE = "last_checkpoint"
+_MAX_RECORD_BYTES = 4096
+
+
+def write_last_checkpoint(work_dir: str | os.PathLike[str], checkpoint_path: str | os.PathLike[str]) -> None:
+    """Record the newest checkpoint in `<work_dir>/last_checkpoint` (what `resume: true` reads), atomically.
+
+    The record is relative to the work dir when the checkpoint is inside it, so a copied or moved work dir
+    resumes from its own file; a checkpoint elsewhere (`out_dir`) is recorded by its absolute path.
+    """
+    record = _relative_to(Path(checkpoint_path), Path(work_dir)).encode("utf-8")
+    write_atomically(Path(work_dir) / LAST_CHECKPOINT_FILE, lambda file: file.write(record))
+
+
+def read_last_checkpoint(work_dir: str | os.PathLike[str],
+                         checkpoint_dir: str | os.PathLike[str] | None = None) -> tuple[Path | None, str | None]:
+    """The checkpoint `<work_dir>/last_checkpoint` names, resolved against the current `work_dir`, and a note.
+
+    Returns `(None, None)` without a record, `(None, why)` when the record is damaged (not a small text file
+    naming a path), else `(path, note)`. A relative record is joined to `work_dir`. An absolute one (written
+    before records were relative, or for an `out_dir`) is used as it is when it lies in `work_dir` or in
+    `checkpoint_dir` (where this run writes checkpoints); otherwise it names another work dir (this one was
+    copied or moved) and the file of the same name in `checkpoint_dir` is used instead, with a note.
+    """
+    folder = Path(work_dir)
+    record = folder / LAST_CHECKPOINT_FILE
+    if not os.path.lexists(record):
+        return None, None
+    if not record.is_file():
+        return None, f"{record} is not a file"
+    try:
+        with open(record, "rb") as file:
+            data = file.read(_MAX_RECORD_BYTES + 1)
+        text = data.decode("utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:
+        return None, f"{record} is not readable text ({getattr(exc, 'strerror', None) or exc})"
+    if not text:
+        return None, f"{record} is empty"
+    if len(data) > _MAX_RECORD_BYTES or "\n" in text or "\0" in text or not text.isprintable():
+        return None, f"{record} does not hold a checkpoint path"
+    named = Path(text)
+    if not named.is_absolute():
+        return folder / named, None
+    own = Path(checkpoint_dir) if checkpoint_dir is not None else folder
+    if _inside(named, folder) or _inside(named, own):
+        return named, None
+    mapped = own / named.name
+    return mapped, f"{record} names {named}, outside this work dir (copied or moved?); using {mapped}"
+
+
+def _relative_to(path: Path, folder: Path) -> str:
+    """`path` relative to `folder` when it lies inside it, else absolute."""
+    absolute, base = path.resolve(), folder.resolve()
+    return str(absolute.relative_to(base)) if _inside(absolute, base) else str(absolute)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True

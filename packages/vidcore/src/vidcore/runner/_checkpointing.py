@@ -13,10 +13,9 @@ import torch
 from .. import __version__
 from .._plain_data import to_plain
 from .._randomness import get_rng_state, set_rng_state
-from ..checkpoint import load_checkpoint, load_state_dict
+from ..checkpoint import LAST_CHECKPOINT_FILE, load_checkpoint, load_state_dict, read_last_checkpoint
 from ..dist import all_gather_object, unwrap_model
 from ..errors import CheckpointError
-from ..hooks._checkpoint_hook import LAST_CHECKPOINT_FILE, read_last_checkpoint
 
 if TYPE_CHECKING:
     from ._runner import Runner

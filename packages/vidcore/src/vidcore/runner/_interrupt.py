@@ -122,7 +122,7 @@ def _newest_at(runner: Runner, position: Mapping[str, Any]) -> str | None:
 
 
 def _save(runner: Runner, filename: str) -> str:
-    from ..hooks._checkpoint_hook import CheckpointHook
+    from ..hooks import CheckpointHook
 
     hook = next((hook for hook in runner.hooks if isinstance(hook, CheckpointHook)), None)
     if hook is not None:  # its folder, and counted by max_keep_ckpts

@@ -21,7 +21,7 @@ from .._checkpoint_url import checkpoint_file
 from .._keypath import KeyPart, format_key_path
 from .._plain_data import to_plain
 from .._randomness import set_random_seed
-from ..checkpoint import load_checkpoint, load_state_dict, save_checkpoint
+from ..checkpoint import LAST_CHECKPOINT_FILE, load_checkpoint, load_state_dict, save_checkpoint, write_last_checkpoint
 from ..config import Config, import_custom_modules
 from ..config._keys import unread_variables
 from ..config._values import RANDOMNESS_KEYS
@@ -38,8 +38,7 @@ from ..dist import (
 )
 from ..errors import CheckpointError, ConfigError
 from ..evaluation import DumpResults
-from ..hooks import HOOK_POINTS, Hook, get_priority
-from ..hooks._checkpoint_hook import LAST_CHECKPOINT_FILE, write_last_checkpoint
+from ..hooks import HOOK_POINTS, CheckpointHook, Hook, get_priority
 from ..model import BaseDataPreprocessor
 from ..plugins import default_registry
 from ..registry import Registry
@@ -370,8 +369,6 @@ class Runner:
 
     def _checkpoint_dir(self) -> Path:
         """The folder the CheckpointHook writes into (the work dir unless `out_dir` is set)."""
-        from ..hooks._checkpoint_hook import CheckpointHook
-
         hook = next((hook for hook in self.hooks if isinstance(hook, CheckpointHook)), None)
         return hook.checkpoint_dir(self.work_dir) if hook is not None else Path(self.work_dir)
 

@@ -24,7 +24,7 @@ def format_duration(seconds: float) -> str:
 
 def run_summary(runner: Runner, wall_s: float, test_metrics: Mapping[str, float] | None = None) -> list[str]:
     """The summary's lines for a run that trained (and maybe tested)."""
-    from ..hooks._checkpoint_hook import CheckpointHook
+    from ..hooks import CheckpointHook
 
     lines = ["run summary:"]
     checkpoint_hook = next((hook for hook in runner.hooks if isinstance(hook, CheckpointHook)), None)
@@ -48,7 +48,7 @@ def _last_checkpoint(runner: Runner) -> str | None:
     """The newest periodic checkpoint: this run's, else the one `<work_dir>/last_checkpoint` names."""
     if runner.last_checkpoint is not None:
         return runner.last_checkpoint[0]
-    from ..hooks._checkpoint_hook import read_last_checkpoint
+    from ..checkpoint import read_last_checkpoint
 
     path, _ = read_last_checkpoint(runner.work_dir)
     return str(path) if path is not None else None
