@@ -6,7 +6,7 @@ The runner builds from these slots and `vidcore config check` validates them, so
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 from .._keypath import KeyPart
 
@@ -58,8 +58,8 @@ COMPONENT_SLOTS: tuple[ComponentSlot, ...] = (
                     default_type="DefaultSampler") for split in _SPLITS),
     *(ComponentSlot((f"{split}_dataloader", "collate_fn"), "collate_fns", injected=("data_batch",))
       for split in _SPLITS),
-    ComponentSlot(("val_evaluator",), "metrics", layout="list"),
-    ComponentSlot(("test_evaluator",), "metrics", layout="list"),
+    ComponentSlot(("val_evaluator",), "metrics", layout="list", injected=("work_dir",)),
+    ComponentSlot(("test_evaluator",), "metrics", layout="list", injected=("work_dir",)),
     ComponentSlot(("optim_wrapper",), "optim_wrappers", injected=("optimizer",),
                   exclude=("optimizer", "constructor", "paramwise_cfg"), default_type="OptimWrapper"),
     ComponentSlot(("optim_wrapper", "optimizer"), "optimizers", injected=("params",)),
@@ -67,13 +67,23 @@ COMPONENT_SLOTS: tuple[ComponentSlot, ...] = (
     ComponentSlot(("default_hooks",), "hooks", layout="mapping", exclude=("priority",),
                   named_types=DEFAULT_HOOK_TYPES),
     ComponentSlot(("custom_hooks",), "hooks", layout="list", exclude=("priority",)),
-    ComponentSlot(("visualizer",), "visualizers", injected=("save_dir",), exclude=("vis_backends", "name"),
-                  default_type="Visualizer"),
+    ComponentSlot(("visualizer",), "visualizers", injected=("save_dir", "vis_backends"),
+                  exclude=("vis_backends", "name"), default_type="Visualizer"),
     ComponentSlot(("visualizer", "vis_backends"), "vis_backends", layout="list", injected=("save_dir",)),
     ComponentSlot(("train_cfg",), "loops", injected=_LOOP_ARGS, exclude=("by_epoch",), infer_type=train_loop_type),
     ComponentSlot(("val_cfg",), "loops", injected=_LOOP_ARGS, default_type="ValLoop"),
     ComponentSlot(("test_cfg",), "loops", injected=_LOOP_ARGS, default_type="TestLoop"),
 )
+
+
+def slot_at(kind: str, key_path: Sequence[KeyPart]) -> ComponentSlot | None:
+    """The slot of a `kind` component at `key_path`: the slot's own path, or an entry of a list or mapping slot."""
+    path = tuple(key_path)
+    for slot in COMPONENT_SLOTS:
+        entry = slot.layout != "one" and len(path) == len(slot.key_path) + 1 and path[:-1] == slot.key_path
+        if slot.kind == kind and (path == slot.key_path or entry):
+            return slot
+    return None
 
 
 def iter_component_configs(cfg: Mapping[str, Any]) -> Iterator[tuple[ComponentSlot, tuple[KeyPart, ...], dict]]:

@@ -120,9 +120,9 @@ def build_eval_loop(runner: Runner, split: str, extra_metric: Any = None) -> Any
     key = f"{split}_evaluator"
     configured = runner.cfg[key]
     items = configured if isinstance(configured, list) else [configured]
-    metrics = [runner.build_component(metric_cfg, "metrics", (key, index) if isinstance(configured, list) else (key,),
-                                      **_work_dir_for(runner, metric_cfg))
-               for index, metric_cfg in enumerate(items)]
+    paths = [(key, index) if isinstance(configured, list) else (key,) for index in range(len(items))]
+    metrics = [runner.build_component(metric_cfg, "metrics", path, **_work_dir_for(runner, metric_cfg, path))
+               for metric_cfg, path in zip(items, paths)]
     if extra_metric is not None:
         metrics.append(extra_metric)
     loop_cfg = dict(runner.cfg.get(f"{split}_cfg") or {})
@@ -131,11 +131,12 @@ def build_eval_loop(runner: Runner, split: str, extra_metric: Any = None) -> Any
                                   evaluator=Evaluator(metrics))
 
 
-def _work_dir_for(runner: Runner, metric_cfg: Any) -> dict[str, Any]:
+def _work_dir_for(runner: Runner, metric_cfg: Any, key_path: tuple[KeyPart, ...]) -> dict[str, Any]:
     """`{"work_dir": ...}` for a metric whose constructor names `work_dir` (where it writes files), else {}."""
     if not isinstance(metric_cfg, Mapping):
         return {}
-    return accepted_arguments(runner.registry, metric_cfg, "metrics", {"work_dir": runner.work_dir}, named_only=True)
+    return accepted_arguments(runner.registry, metric_cfg, "metrics", key_path, {"work_dir": runner.work_dir},
+                              named_only=True)
 
 
 def build_optim_wrapper(runner: Runner) -> Any:

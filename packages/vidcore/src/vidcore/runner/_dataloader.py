@@ -47,10 +47,11 @@ def build_dataloader(cfg: Any, split: str, registry: Registry, seed: int, locate
         dataset = registry.build(dataset, "datasets", key_path=(key, "dataset"), locate=locate)
     sampler_cfg = dict(cfg.get("sampler") or {"shuffle": split == "train"})
     sampler_cfg.setdefault("type", "DefaultSampler")
-    defaults = accepted_arguments(registry, sampler_cfg, "samplers", {"dataset": dataset, "seed": seed})
+    sampler_path = (key, "sampler")
+    defaults = accepted_arguments(registry, sampler_cfg, "samplers", sampler_path, {"dataset": dataset, "seed": seed})
     if "dataset" not in defaults:  # torch's own samplers call it `data_source`
-        defaults.update(accepted_arguments(registry, sampler_cfg, "samplers", {"data_source": dataset}))
-    sampler = registry.build(sampler_cfg, "samplers", default_args=defaults, key_path=(key, "sampler"),
+        defaults.update(accepted_arguments(registry, sampler_cfg, "samplers", sampler_path, {"data_source": dataset}))
+    sampler = registry.build(sampler_cfg, "samplers", default_args=defaults, key_path=sampler_path,
                              locate=locate)
     collate_cfg = cfg.get("collate_fn")
     if collate_cfg is None:  # the dataset may name the collate function its samples want

@@ -3,23 +3,30 @@
 from __future__ import annotations
 
 import inspect
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
+from .._keypath import KeyPart, format_key_path
+from ..config._schema import slot_at
 from ..errors import VidcoreError
 
 if TYPE_CHECKING:
     from ..registry import Registry
 
 
-def accepted_arguments(registry: Registry, cfg: Mapping[str, Any], kind: str,
+def accepted_arguments(registry: Registry, cfg: Mapping[str, Any], kind: str, key_path: Sequence[KeyPart],
                        arguments: Mapping[str, Any], named_only: bool = False) -> dict[str, Any]:
-    """`arguments` restricted to the parameters of the component `cfg` names (all of them for `**kwargs`,
-    unless `named_only`: then only those it names, for optional extras a `**kwargs` may pass on to a base
-    class that does not take them).
+    """`arguments` (which the config schema must declare as injected at `key_path`) restricted to the
+    parameters of the component `cfg` names (all of them for `**kwargs`, unless `named_only`: then only
+    those it names, for optional extras a `**kwargs` may pass on to a base class that does not take them).
 
     A user's sampler may not take `seed`, a scheduler not `epoch_length`: they are simply not passed.
     When the component cannot be looked up, all are returned and the build reports the real problem.
     """
+    slot = slot_at(kind, key_path)
+    undeclared = sorted(set(arguments) - set(slot.injected if slot else ()))
+    if undeclared:  # `config check` validates from the schema: it would call these arguments missing
+        raise RuntimeError(f"the runner injects {undeclared} into {kind} at {format_key_path(key_path)}, "
+                           "which COMPONENT_SLOTS in vidcore.config._schema does not declare")
     name = cfg.get("type")
     try:
         target = registry.lookup(kind, name).load() if isinstance(name, str) else name

@@ -161,7 +161,8 @@ class Runner:
 
     def build_component(self, cfg: Any, kind: str, key_path: tuple[KeyPart, ...], **injected: Any) -> Any:
         """Build `cfg` from the registry, passing those of `injected` that the component accepts."""
-        arguments = accepted_arguments(self.registry, cfg, kind, injected) if isinstance(cfg, Mapping) else injected
+        arguments = accepted_arguments(self.registry, cfg, kind, key_path, injected) if isinstance(cfg, Mapping) \
+            else injected
         return self.registry.build(cfg, kind, default_args=arguments, key_path=key_path, locate=self.locate)
 
     def _randomness_cfg(self) -> dict[str, Any]:
