@@ -111,3 +111,14 @@ def iter_component_configs(cfg: Mapping[str, Any]) -> Iterator[tuple[ComponentSl
                     if inferred or slot.default_type:
                         item["type"] = inferred or slot.default_type
             yield slot, key_path, item
+
+
+def optim_constructor_config(optim_wrapper: Any) -> dict[str, Any] | None:
+    """The optimizer constructor's config that mmengine-style `optim_wrapper` means: its `constructor` (default
+    `DefaultOptimWrapperConstructor`) given `paramwise_cfg` and the rest as `optim_wrapper_cfg`; None when
+    `optim_wrapper` is not a mapping."""
+    if not isinstance(optim_wrapper, Mapping):
+        return None
+    wrapper = dict(optim_wrapper)
+    return {"type": wrapper.pop("constructor", "DefaultOptimWrapperConstructor"),
+            "paramwise_cfg": wrapper.pop("paramwise_cfg", None), "optim_wrapper_cfg": wrapper}

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, Mapping
 from torch import nn
 
 from .._keypath import KeyPart, format_key_path
-from ..config._schema import DEFAULT_HOOK_TYPES, train_loop_type
+from ..config._schema import DEFAULT_HOOK_TYPES, optim_constructor_config, train_loop_type
 from ..config._values import scheduler_unit_error
 from ..dist import unwrap_model
 from ..errors import ConfigError
@@ -141,15 +141,9 @@ def _work_dir_for(runner: Runner, metric_cfg: Any, key_path: tuple[KeyPart, ...]
 
 def build_optim_wrapper(runner: Runner) -> Any:
     """mmengine's way: the constructor named by `optim_wrapper.constructor` builds optimizer and wrapper."""
-    wrapper_cfg = runner.cfg["optim_wrapper"]
-    if not isinstance(wrapper_cfg, Mapping):
+    constructor_cfg = optim_constructor_config(runner.cfg["optim_wrapper"])
+    if constructor_cfg is None:
         raise ConfigError(f"{runner.where('optim_wrapper')}: expected a mapping with an 'optimizer'")
-    wrapper_cfg = dict(wrapper_cfg)
-    constructor_cfg = {
-        "type": wrapper_cfg.pop("constructor", "DefaultOptimWrapperConstructor"),
-        "optim_wrapper_cfg": wrapper_cfg,
-        "paramwise_cfg": wrapper_cfg.pop("paramwise_cfg", None),
-    }
     constructor = runner.build_component(constructor_cfg, "optim_constructors", ("optim_wrapper",))
     model = unwrap_model(runner.model)
     if "registry" in inspect.signature(constructor.__call__).parameters:

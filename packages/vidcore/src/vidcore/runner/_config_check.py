@@ -9,7 +9,7 @@ from .._keypath import KeyPart
 from ..config._config import Config
 from ..config._custom_imports import import_custom_modules
 from ..config._keys import top_level_key_errors
-from ..config._schema import iter_component_configs
+from ..config._schema import iter_component_configs, optim_constructor_config
 from ..config._values import value_errors
 from ..errors import ConfigError, VidcoreError
 from ..plugins import default_registry
@@ -31,6 +31,15 @@ class ConfigProblems(ConfigError):
         super().__init__("\n".join(self.lines))
 
 
+def prepare_config(data: dict[str, Any], filename: str) -> Mapping[str, str]:
+    """What a run and `config check` both do first: import the config's `custom_imports`, let the plugins adjust
+    it (`vidcore_configure`, in place), and return the top-level keys the plugins declare."""
+    import_custom_modules(data, filename)
+    manager = get_plugin_manager()
+    manager.configure(data)
+    return manager.declared_config_keys()
+
+
 def check_config(cfg: Config, warnings: list[str] | None = None) -> tuple[list[VidcoreError], int]:
     """All problems found (not just the first), and how many component configs were checked. What may still go
     wrong at run time (a data file not there yet, a schedule clipped to the training length) is appended to
@@ -38,20 +47,19 @@ def check_config(cfg: Config, warnings: list[str] | None = None) -> tuple[list[V
     errors: list[VidcoreError] = []
     data = cfg.to_dict()
     try:
-        import_custom_modules(cfg, cfg.filename)
-        get_plugin_manager().configure(data)  # validated as the runner would build it
+        known = prepare_config(data, cfg.filename)  # validated as the runner would build it
     except VidcoreError as exc:
         errors.append(exc)
+        known = get_plugin_manager().declared_config_keys()
     registry = default_registry()
     found_warnings: list[str] = []
-    known = get_plugin_manager().declared_config_keys()
     errors += _problems_before_build(data, cfg.variables, known, registry, cfg.locate, found_warnings)
     checked = 0
     for slot, key_path, item in iter_component_configs(data):
         checked += 1
         errors += validate(registry, item, slot.kind, injected=slot.injected, key_path=key_path, locate=cfg.locate,
                            warnings=found_warnings)
-    constructor = _optim_constructor_config(data)
+    constructor = optim_constructor_config(data.get("optim_wrapper"))
     if constructor is not None:
         checked += 1
         errors += validate(registry, constructor, "optim_constructors", key_path=("optim_wrapper",), locate=cfg.locate)
@@ -75,13 +83,3 @@ def _problems_before_build(cfg: Mapping[str, Any], variables: Collection[str], k
     found_errors, found_warnings = value_errors(cfg, registry, locate)
     warnings += found_warnings
     return errors + found_errors
-
-
-def _optim_constructor_config(cfg: Mapping[str, Any]) -> dict[str, Any] | None:
-    """The optimizer constructor as the runner builds it from `optim_wrapper` (constructor, paramwise_cfg)."""
-    wrapper = cfg.get("optim_wrapper")
-    if not isinstance(wrapper, Mapping):
-        return None
-    wrapper = dict(wrapper)
-    return {"type": wrapper.pop("constructor", "DefaultOptimWrapperConstructor"),
-            "paramwise_cfg": wrapper.pop("paramwise_cfg", None), "optim_wrapper_cfg": wrapper}

@@ -22,7 +22,7 @@ from .._keypath import KeyPart, format_key_path
 from .._plain_data import to_plain
 from .._randomness import set_random_seed
 from ..checkpoint import LAST_CHECKPOINT_FILE, load_checkpoint, load_state_dict, save_checkpoint, write_last_checkpoint
-from ..config import Config, import_custom_modules
+from ..config import Config
 from ..config._keys import unread_variables
 from ..config._values import RANDOMNESS_KEYS
 from ..dist import (
@@ -45,7 +45,7 @@ from ..registry import Registry
 from ..visualization import Visualizer
 from . import _components as components
 from ._checkpointing import find_resume_checkpoint, make_checkpoint, restore_checkpoint
-from ._config_check import check_before_run
+from ._config_check import check_before_run, prepare_config
 from ._injection import accepted_arguments
 from ._interrupt import StopSignals, TrainingInterrupted, describe_position, signal_name, stop_at_safe_point
 from ._logger import add_log_file, build_logger, close_logger, log_exception_to_file
@@ -84,13 +84,9 @@ class Runner:
             data = _copy_config(cfg)
         self.locate: Callable[[Sequence[KeyPart]], str | None] = locate or (lambda key_path: filename)
         self.filename = filename
-        import_custom_modules(data, filename or "<config>")
-        from ..plugins._manager import get_plugin_manager
-
-        get_plugin_manager().configure(data)
+        known = prepare_config(data, filename or "<config>")
         self.cfg: dict[str, Any] = data
         self.registry = registry or default_registry()
-        known = get_plugin_manager().declared_config_keys()
         check_before_run(data, variables, known, self.registry, self.locate, filename)
         for name in unread_variables(data, variables, known):  # resolved: dumps and checkpoints hold what is read
             del data[name]
