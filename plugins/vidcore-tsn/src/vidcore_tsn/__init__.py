@@ -17,6 +17,8 @@ _LAZY = {
     "CrossEntropyLoss": "vidcore_tsn.losses",
     "BCELossWithLogits": "vidcore_tsn.losses",
     "apply_init_cfg": "vidcore_tsn.weight_init",
+    "freeze": "vidcore_tsn.backbones.train_mode",
+    "batch_norms": "vidcore_tsn.backbones.train_mode",
     "init_recognizer": "vidcore_tsn.inference",
     "inference_recognizer": "vidcore_tsn.inference",
     "Prediction": "vidcore_tsn.inference",

@@ -10,7 +10,7 @@ import torch
 import torch.utils.checkpoint as activation_checkpoint
 from torch import nn
 from vidcore import CheckpointError
-from vidcore_tsn import apply_init_cfg
+from vidcore_tsn import apply_init_cfg, batch_norms, freeze
 
 from .conv_module import ConvModule3d
 from .inflation import inflate_2d_state
@@ -201,7 +201,7 @@ class ResNet3d(nn.Module):
         self.feat_dim = block.expansion * base_channels * 2 ** (len(stage_blocks) - 1)
         self._make_laterals()
         self.init_weights()
-        self._freeze_stages()
+        freeze(self._frozen_modules())
         if channels_last:
             self.to(memory_format=torch.channels_last_3d)
 
@@ -263,23 +263,16 @@ class ResNet3d(nn.Module):
     def train(self, mode: bool = True) -> ResNet3d:
         """Switch mode, then put frozen stages and (with `norm_eval`) every norm layer back in eval mode."""
         super().train(mode)
-        self._freeze_stages()
+        freeze(self._frozen_modules())
         if mode and self.norm_eval:
-            for module in self.modules():
-                if isinstance(module, nn.modules.batchnorm._BatchNorm):
-                    module.eval()
+            for norm in batch_norms(self):
+                norm.eval()
         return self
 
     def _frozen_modules(self) -> list[nn.Module]:
         if self.frozen_stages < 0:
             return []
         return [self.conv1, *(getattr(self, f"layer{i}") for i in range(1, self.frozen_stages + 1))]
-
-    def _freeze_stages(self) -> None:
-        for module in self._frozen_modules():
-            module.eval()
-            for parameter in module.parameters():
-                parameter.requires_grad = False
 
 
 def _make_res_layer(block: type[BasicBlock3d], inplanes: int, planes: int, blocks: int, spatial_stride: int,

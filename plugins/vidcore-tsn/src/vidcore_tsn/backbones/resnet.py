@@ -16,6 +16,7 @@ from vidcore import ConfigError
 
 from ..weight_init import apply_init_cfg
 from ..weights import load_into, read_state_dict
+from .train_mode import batch_norms, freeze
 
 __all__ = ["ResNet"]
 
@@ -74,7 +75,7 @@ class ResNet(TorchvisionResNet):
         self.feat_dim = 512 * block.expansion
         self.init_cfg = init_cfg
         self.init_weights()
-        self._freeze_stages()
+        freeze(self._frozen_modules())
         if channels_last:
             self.to(memory_format=torch.channels_last)
 
@@ -122,17 +123,12 @@ class ResNet(TorchvisionResNet):
     def train(self, mode: bool = True) -> ResNet:
         """Switch mode, then put frozen stages and (per `norm_eval` / `partial_bn`) norm layers back in eval."""
         super().train(mode)
-        self._freeze_stages()
+        freeze(self._frozen_modules())
         if mode and self.norm_eval:
-            for module in self.modules():
-                if isinstance(module, nn.modules.batchnorm._BatchNorm):
-                    module.eval()
-        if mode and self.partial_bn:
-            norms = [m for m in self.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
-            for module in norms[1:]:
-                module.eval()
-                for parameter in module.parameters():
-                    parameter.requires_grad = False
+            for norm in batch_norms(self):
+                norm.eval()
+        if mode and self.partial_bn:  # TSN's partial BN: only the first norm layer keeps learning
+            freeze(batch_norms(self)[1:])
         return self
 
     def _frozen_modules(self) -> list[nn.Module]:
@@ -140,9 +136,3 @@ class ResNet(TorchvisionResNet):
             return []
         stages = [self.layer1, self.layer2, self.layer3, self.layer4][: self.frozen_stages]
         return [self.conv1, self.bn1, *stages]
-
-    def _freeze_stages(self) -> None:
-        for module in self._frozen_modules():
-            module.eval()
-            for parameter in module.parameters():
-                parameter.requires_grad = False
