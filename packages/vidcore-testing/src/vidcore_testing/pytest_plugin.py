@@ -57,9 +57,10 @@ def make_video(tmp_path: Path) -> Callable[..., Path]:
     """A factory that encodes a tiny real video under tmp_path: `make_video("clip.mp4", num_frames=8)`.
 
     Keyword arguments are those of `vidcore_testing.encode_video` (num_frames, height, width, fps,
-    codec). The test is skipped when PyAV is not installed.
+    codec). The test is skipped when vidcore-video (the encoder, with PyAV) is not installed.
     """
-    pytest.importorskip("av", reason="make_video encodes videos with PyAV, which is not installed (pip install av)")
+    pytest.importorskip("vidcore_video", reason="make_video encodes with vidcore-video, which is not installed "
+                        "(pip install 'vidcore-testing[video]')")
     from .video import encode_video
 
     def make(name: str = "video.mp4", **options: Any) -> Path:

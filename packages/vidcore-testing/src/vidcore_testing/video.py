@@ -1,4 +1,5 @@
-"""Encode a tiny real video with PyAV, so decoder and dataset tests need no fixture files."""
+"""Encode a tiny real video, so decoder and dataset tests need no fixture files (with vidcore-video's encoder,
+the one PyAV encoder of the project: install `vidcore-testing[video]`)."""
 
 from __future__ import annotations
 
@@ -19,10 +20,15 @@ def encode_video(
     """Write `num_frames` RGB frames (a gradient that shifts each frame, so frames differ) and return the path.
 
     `mpeg4` ships with every PyAV wheel and suits .mp4/.avi/.mkv; height and width must be even (yuv420p).
-    Raises ImportError when PyAV is not installed (the `make_video` fixture skips instead).
+    Raises ImportError when vidcore-video (and so PyAV) is not installed (the `make_video` fixture skips instead).
     """
-    import av
     import numpy as np
+
+    try:
+        from vidcore_video import VideoWriter
+    except ImportError as exc:
+        raise ImportError("encode_video writes with vidcore-video's VideoWriter: pip install "
+                          "'vidcore-testing[video]'") from exc
 
     if height % 2 or width % 2:
         raise ValueError(f"encode_video: height and width must be even for yuv420p, got {height}x{width}")
@@ -30,16 +36,10 @@ def encode_video(
     path.parent.mkdir(parents=True, exist_ok=True)
     rows = np.arange(height, dtype=np.uint16)[:, None]
     columns = np.arange(width, dtype=np.uint16)[None, :]
-    with av.open(str(path), mode="w") as container:
-        stream = container.add_stream(codec, rate=fps)
-        stream.height, stream.width, stream.pix_fmt = height, width, "yuv420p"
+    with VideoWriter(str(path), width, height, fps, codec=codec) as writer:
         for index in range(num_frames):
             red = (rows * 8 + index * 16) % 256
             green = (columns * 8 + index * 16) % 256
             blue = np.full((height, width), index * 255 // max(num_frames - 1, 1), dtype=np.uint16)
-            image = np.stack(np.broadcast_arrays(red, green, blue), axis=-1).astype(np.uint8)
-            for packet in stream.encode(av.VideoFrame.from_ndarray(image, format="rgb24")):
-                container.mux(packet)
-        for packet in stream.encode():
-            container.mux(packet)
+            writer.write(np.stack(np.broadcast_arrays(red, green, blue), axis=-1).astype(np.uint8))
     return path

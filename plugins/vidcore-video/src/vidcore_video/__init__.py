@@ -25,6 +25,7 @@ _LAZY = {
     "AccMetric": "vidcore_video.evaluation.acc_metric",
     "ConfusionMatrix": "vidcore_video.evaluation.confusion_matrix",
     "dump_results": "vidcore_video.evaluation.dump",
+    "VideoWriter": "vidcore_video.video_writer",
 }
 
 __all__ = ["__version__", *_LAZY]
