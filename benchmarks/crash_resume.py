@@ -170,8 +170,7 @@ def checkpoint_temp_files(work_dir: Path) -> list[str]:
 
 def resumable_iteration(work_dir: Path) -> int:
     """The iteration of the checkpoint `last_checkpoint` names (0 when there is none); raises if it is damaged."""
-    from vidcore.checkpoint import load_checkpoint
-    from vidcore.hooks._checkpoint_hook import read_last_checkpoint
+    from vidcore.checkpoint import load_checkpoint, read_last_checkpoint
 
     path, problem = read_last_checkpoint(work_dir)
     if path is None and problem:

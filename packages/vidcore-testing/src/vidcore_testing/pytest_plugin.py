@@ -59,8 +59,10 @@ def make_video(tmp_path: Path) -> Callable[..., Path]:
     Keyword arguments are those of `vidcore_testing.encode_video` (num_frames, height, width, fps,
     codec). The test is skipped when vidcore-video (the encoder, with PyAV) is not installed.
     """
+    from vidcore.registry import install_command
+
     pytest.importorskip("vidcore_video", reason="make_video encodes with vidcore-video, which is not installed "
-                        "(pip install 'vidcore-testing[video]')")
+                        f"({install_command('vidcore-video')})")
     from .video import encode_video
 
     def make(name: str = "video.mp4", **options: Any) -> Path:

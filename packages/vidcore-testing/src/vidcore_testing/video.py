@@ -23,12 +23,13 @@ def encode_video(
     Raises ImportError when vidcore-video (and so PyAV) is not installed (the `make_video` fixture skips instead).
     """
     import numpy as np
+    from vidcore.registry import install_command
 
     try:
         from vidcore_video import VideoWriter
     except ImportError as exc:
-        raise ImportError("encode_video writes with vidcore-video's VideoWriter: pip install "
-                          "'vidcore-testing[video]'") from exc
+        raise ImportError(f"encode_video writes with vidcore-video's VideoWriter: {install_command('vidcore-video')}") \
+            from exc
 
     if height % 2 or width % 2:
         raise ValueError(f"encode_video: height and width must be even for yuv420p, got {height}x{width}")
