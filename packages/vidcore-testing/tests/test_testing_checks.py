@@ -18,6 +18,7 @@ from vidcore.plugins import default_registry
 from vidcore.visualization import BaseVisBackend
 from vidcore_testing import (
     check_dataset,
+    check_imports,
     check_metric,
     check_model,
     check_transform,
@@ -434,3 +435,20 @@ def test_install_throwaway_distribution_makes_a_plugin_vidcore_sees(tmp_path, ru
     result = run_vidcore("plugins", pythonpath=[site], env={"VIDCORE_PLUGINS": "vidcore-tiny"})
     assert result.returncode == 0, result.stderr
     assert "vidcore-tiny 2.5.0  [loaded]  1 transforms" in result.stdout
+
+
+def test_check_imports_names_each_undeclared_module_and_private_name(tmp_path, monkeypatch):
+    package = tmp_path / "probe_imports"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("from .sub import helper\nimport torch.nn\n")
+    (package / "sub" / "__init__.py").write_text("")
+    (package / "sub" / "helper.py").write_text(
+        "import json\nfrom vidcore import Runner, _LAZY\n\ndef late():\n    from vidcore.config import _loader\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    problems = check_imports("probe_imports", modules=["vidcore", "vidcore.config"], prefixes=["torch"])
+    assert problems == ["helper.py: imports json", "helper.py: vidcore._LAZY is not in vidcore.__all__",
+                        "helper.py: vidcore.config._loader is not in vidcore.config.__all__"]
+    assert check_imports("probe_imports", modules=["vidcore", "vidcore.config", "json"], prefixes=["torch"])[0] == \
+        "helper.py: vidcore._LAZY is not in vidcore.__all__"
+    with pytest.raises(ValueError, match="'no_such_package' is not an installed package"):
+        check_imports("no_such_package", modules=[])

@@ -2,52 +2,23 @@
 
 from __future__ import annotations
 
-import ast
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import vidcore
+from vidcore_testing import check_imports
 from vidcore_tsm import plugin
 
-SOURCE = Path(__file__).resolve().parents[1] / "src" / "vidcore_tsm"
-
 # Modules vidcore_tsm may import: the standard library and third-party libraries it depends on, and the
-# public modules of the core (docs/plugins.md, docs/runner.md) and of vidcore-tsn (its __init__ __all__).
-ALLOWED_PREFIXES = ("vidcore_tsm", "torch", "torchvision")
+# public modules of the core (docs/api.md) and of vidcore-tsn; names from these must be in their `__all__`.
+ALLOWED_PREFIXES = ("torch", "torchvision")
 ALLOWED_MODULES = {"vidcore", "vidcore.plugins", "vidcore.registry", "vidcore_tsn", "__future__", "importlib", "typing"}
-# The names imported from the documented packages must be in their __all__.
-PUBLIC_NAMES = {"vidcore": "vidcore", "vidcore.plugins": "vidcore.plugins", "vidcore.registry": "vidcore.registry",
-                "vidcore_tsn": "vidcore_tsn"}
-
-
-def _imports():
-    for path in sorted(SOURCE.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    yield path, alias.name, None
-            elif isinstance(node, ast.ImportFrom):
-                module = "vidcore_tsm" if node.level else node.module
-                for alias in node.names:
-                    yield path, module, alias.name
 
 
 def test_only_public_modules_and_names_are_imported():
-    import importlib
-
-    bad = []
-    for path, module, name in _imports():
-        if module in ALLOWED_MODULES or module.split(".")[0] in ALLOWED_PREFIXES:
-            if module in PUBLIC_NAMES and name is not None:
-                public = importlib.import_module(PUBLIC_NAMES[module]).__all__
-                if name not in public:
-                    bad.append(f"{path.name}: {module}.{name} is not in {module}.__all__")
-            continue
-        bad.append(f"{path.name}: imports {module}")
-    assert bad == []
+    assert check_imports("vidcore_tsm", modules=ALLOWED_MODULES, prefixes=ALLOWED_PREFIXES) == []
 
 
 def test_plugin_module_imports_no_torch():

@@ -2,49 +2,24 @@
 
 from __future__ import annotations
 
-import ast
-import importlib
 import json
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import vidcore
+from vidcore_testing import check_imports
 from vidcore_video3d import plugin
 
-SOURCE = Path(__file__).resolve().parents[1] / "src" / "vidcore_video3d"
-
 # Modules vidcore_video3d may import: the standard library modules it uses, its dependencies, and the public
-# modules of the core (docs/plugins.md, docs/runner.md) and of vidcore-tsn (its __init__ __all__).
-ALLOWED_PREFIXES = ("vidcore_video3d", "torch", "torchvision")
+# modules of the core (docs/api.md) and of vidcore-tsn; names from these must be in their `__all__`.
+ALLOWED_PREFIXES = ("torch", "torchvision")
 ALLOWED_MODULES = {"vidcore", "vidcore.registry", "vidcore.model", "vidcore.checkpoint", "vidcore_tsn",
                    "__future__", "importlib", "typing", "os"}
-# The names imported from the documented packages must be in their __all__.
-PUBLIC_NAMES = ("vidcore", "vidcore.registry", "vidcore.model", "vidcore.checkpoint", "vidcore_tsn")
-
-
-def _imports():
-    for path in sorted(SOURCE.rglob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if isinstance(node, ast.Import):
-                for alias in node.names:
-                    yield path, alias.name, None
-            elif isinstance(node, ast.ImportFrom):
-                module = "vidcore_video3d" if node.level else node.module
-                for alias in node.names:
-                    yield path, module, alias.name
 
 
 def test_only_public_modules_and_names_are_imported():
-    bad = []
-    for path, module, name in _imports():
-        if module in ALLOWED_MODULES or module.split(".")[0] in ALLOWED_PREFIXES:
-            if module in PUBLIC_NAMES and name is not None and name not in importlib.import_module(module).__all__:
-                bad.append(f"{path.name}: {module}.{name} is not in {module}.__all__")
-            continue
-        bad.append(f"{path.name}: imports {module}")
-    assert bad == []
+    assert check_imports("vidcore_video3d", modules=ALLOWED_MODULES, prefixes=ALLOWED_PREFIXES) == []
 
 
 def test_plugin_module_imports_no_torch():

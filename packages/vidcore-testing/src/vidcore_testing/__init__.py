@@ -26,6 +26,7 @@ _LAZY = {
     "write_distribution": "vidcore_testing.distributions",
     "isolated_registry": "vidcore_testing.registry",
     "encode_video": "vidcore_testing.video",
+    "check_imports": "vidcore_testing.imports",
 }
 
 __all__ = list(_LAZY)
