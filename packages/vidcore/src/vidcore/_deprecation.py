@@ -13,8 +13,14 @@ from __future__ import annotations
 
 import importlib
 import re
+import sys
 import warnings
 from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from importlib.machinery import ModuleSpec
+    from types import ModuleType
 
 
 class VidcoreDeprecationWarning(DeprecationWarning):
@@ -79,7 +85,7 @@ class PrivatizedModuleFinder:
         parent, _, name = fullname.rpartition(".")
         return f"{parent}._{name}"
 
-    def find_spec(self, fullname: str, path: object = None, target: object = None) -> object:
+    def find_spec(self, fullname: str, path: object = None, target: object = None) -> ModuleSpec | None:
         if not fullname.startswith(self.package + ".") or fullname.rpartition(".")[2].startswith("_"):
             return None
         import importlib.util
@@ -91,7 +97,7 @@ class PrivatizedModuleFinder:
             return None
         return importlib.util.spec_from_loader(fullname, self)
 
-    def create_module(self, spec: object) -> object:
+    def create_module(self, spec: ModuleSpec) -> ModuleType:
         private = self.private_name(spec.name)
         module = importlib.import_module(private)
         spec.loader_state = module.__spec__
@@ -100,14 +106,12 @@ class PrivatizedModuleFinder:
                                 f"{spec.name.rpartition('.')[0]} instead (docs/api.md)", stacklevel=2)
         return module
 
-    def exec_module(self, module: object) -> None:
+    def exec_module(self, module: ModuleType) -> None:
         # the import system gave the module the alias's spec: give it back its own
         module.__spec__ = module.__spec__.loader_state
 
 
 def add_privatized_module_finder(package: str, *, since: str) -> None:
     """Let `package`'s modules that `since` made private still import under their old names (once per process)."""
-    import sys
-
     if not any(isinstance(finder, PrivatizedModuleFinder) and finder.package == package for finder in sys.meta_path):
         sys.meta_path.append(PrivatizedModuleFinder(package, since=since))
