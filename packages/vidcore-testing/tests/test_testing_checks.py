@@ -452,3 +452,27 @@ def test_check_imports_names_each_undeclared_module_and_private_name(tmp_path, m
         "helper.py: vidcore._LAZY is not in vidcore.__all__"
     with pytest.raises(ValueError, match="'no_such_package' is not an installed package"):
         check_imports("no_such_package", modules=[])
+
+
+def test_encode_video_writes_frames_that_differ_and_names_the_install_without_vidcore_video(tmp_path):
+    import av
+    from vidcore_testing import encode_video
+
+    path = encode_video(tmp_path / "clip.mp4", num_frames=5, height=16, width=24)
+    with av.open(str(path)) as container:
+        frames = [frame.to_ndarray(format="rgb24") for frame in container.decode(video=0)]
+    assert len(frames) == 5 and frames[0].shape == (16, 24, 3)
+    assert abs(float(frames[0].mean()) - float(frames[-1].mean())) > 1
+    result = run_python(f"""
+        import sys
+        sys.modules["vidcore_video"] = None  # as if vidcore-video were not installed
+        from vidcore_testing import encode_video
+        try:
+            encode_video({str(tmp_path / "other.mp4")!r})
+        except ImportError as error:
+            print(error)
+    """)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == ("encode_video writes with vidcore-video's VideoWriter: pip install "
+                                     "./plugins/vidcore-video (from the root of the vidcore repository)")
+    assert not (tmp_path / "other.mp4").exists()
