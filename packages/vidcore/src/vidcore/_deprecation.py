@@ -16,11 +16,8 @@ import re
 import sys
 import warnings
 from collections.abc import Callable
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from importlib.machinery import ModuleSpec
-    from types import ModuleType
+from importlib.machinery import ModuleSpec  # loaded with the interpreter, as is `types`: free at start-up
+from types import ModuleType
 
 
 class VidcoreDeprecationWarning(DeprecationWarning):
